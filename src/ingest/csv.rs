@@ -1,0 +1,266 @@
+//! The generic CSV export: one message per row, a header row naming the
+//! columns (see the README). Rows of one conversation need not be adjacent:
+//! a first pass finds each conversation's last row, so a conversation is
+//! handed on as soon as it is complete and memory holds only the
+//! conversations still open (one, for an export sorted by conversation).
+
+use super::error::{Location, RecordError};
+use crate::model::{Conversation, Message, Role, Text};
+use crate::timestamp;
+use std::collections::HashMap;
+use std::io::Read;
+
+/// Fields chatlint reads from a CSV, with the header names it recognises.
+const FIELDS: &[(&str, &[&str])] = &[
+    ("conversation_id", &["conversation_id", "chat_id", "ticket_id", "thread_id", "conversation"]),
+    ("timestamp", &["timestamp", "ts", "created_at", "time", "date"]),
+    ("role", &["role", "sender_type", "author_type"]),
+    ("author", &["author", "author_id", "sender"]),
+    ("name", &["name", "author_name", "sender_name"]),
+    ("text", &["text", "message", "body", "content"]),
+    ("team", &["team", "queue", "department"]),
+    ("agent", &["agent", "agent_id"]),
+    ("event", &["event"]),
+    ("channel", &["channel"]),
+    ("internal", &["internal", "private"]),
+];
+
+/// Column indices of the fields found in a header.
+#[derive(Debug, Default)]
+struct Columns {
+    idx: HashMap<&'static str, usize>,
+}
+
+impl Columns {
+    fn resolve(header: &csv::StringRecord, overrides: &[(String, String)]) -> Result<Columns, String> {
+        let mut idx = HashMap::new();
+        let norm = |s: &str| s.trim().trim_start_matches('\u{feff}').to_ascii_lowercase();
+        for (field, aliases) in FIELDS {
+            let wanted: Vec<String> = match overrides.iter().find(|(f, _)| f == field) {
+                Some((_, h)) => vec![norm(h)],
+                None => aliases.iter().map(|a| a.to_string()).collect(),
+            };
+            if let Some(i) = wanted.iter().find_map(|w| header.iter().position(|h| norm(h) == *w)) {
+                idx.insert(*field, i);
+            }
+        }
+        for required in ["conversation_id", "role", "text"] {
+            if !idx.contains_key(required) {
+                let aliases = FIELDS.iter().find(|(f, _)| *f == required).map(|(_, a)| a.join(", ")).unwrap_or_default();
+                return Err(format!(
+                    "the CSV header has no {required} column (looked for: {aliases}); map one with --csv-column {required}=HEADER"
+                ));
+            }
+        }
+        Ok(Columns { idx })
+    }
+
+    fn get<'r>(&self, row: &'r csv::StringRecord, field: &str) -> Option<&'r str> {
+        self.idx.get(field).and_then(|&i| row.get(i)).map(str::trim).filter(|s| !s.is_empty())
+    }
+}
+
+/// Maps a CSV role value to a role.
+pub fn role_of(value: &str) -> Option<Role> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "agent" | "operator" | "admin" | "staff" | "support" | "rep" | "representative" => Some(Role::Agent),
+        "customer" | "visitor" | "user" | "client" | "contact" | "end_user" | "end-user" | "enduser" | "lead" => {
+            Some(Role::Customer)
+        }
+        "bot" | "assistant" | "ai" | "automation" => Some(Role::Bot),
+        "system" | "event" => Some(Role::System),
+        _ => None,
+    }
+}
+
+/// A conversation being assembled from rows.
+struct Open {
+    conv: Conversation<'static>,
+    error: Option<RecordError>,
+    last_row: u64,
+}
+
+/// What the CSV reader hands on, in order.
+pub enum CsvItem {
+    Conversation(Box<Conversation<'static>>),
+    Skipped(RecordError),
+}
+
+/// Reads a CSV export. `reopen` gives the input afresh for each of the two
+/// passes. Returns an error message when the header is unusable.
+pub fn read(
+    source: &str,
+    reopen: &mut dyn FnMut() -> std::io::Result<Box<dyn Read>>,
+    overrides: &[(String, String)],
+    emit: &mut dyn FnMut(CsvItem),
+) -> Result<(), String> {
+    let builder = || {
+        let mut b = csv::ReaderBuilder::new();
+        b.flexible(true);
+        b
+    };
+    // Pass 1: each conversation's last row.
+    let mut rdr = builder().from_reader(reopen().map_err(|e| e.to_string())?);
+    let header = rdr.headers().map_err(|e| e.to_string())?.clone();
+    let cols = Columns::resolve(&header, overrides)?;
+    let id_col = cols.idx["conversation_id"];
+    let mut last_row: HashMap<Box<[u8]>, u64> = HashMap::new();
+    let mut rec = csv::ByteRecord::new();
+    let mut row = 0u64;
+    loop {
+        match rdr.read_byte_record(&mut rec) {
+            Ok(false) => break,
+            Ok(true) => {
+                if let Some(id) = rec.get(id_col) {
+                    last_row.insert(id.trim_ascii().into(), row);
+                }
+            }
+            Err(_) => {} // reported in pass 2
+        }
+        row += 1;
+    }
+
+    // Pass 2: build conversations, hand each on at its last row.
+    let mut rdr = builder().from_reader(reopen().map_err(|e| e.to_string())?);
+    let _ = rdr.headers();
+    let mut open: HashMap<String, Open> = HashMap::new();
+    let mut row_no = 0u64;
+    let mut srec = csv::StringRecord::new();
+    let width = header.len();
+    loop {
+        let this_row = row_no;
+        row_no += 1;
+        let line = rdr.position().line() + 1;
+        let loc = |column: Option<u64>| Location { source: source.to_string(), line, column };
+        let result = rdr.read_record(&mut srec);
+        let ok = match result {
+            Ok(false) => break,
+            Ok(true) => true,
+            Err(e) => {
+                let msg = match e.kind() {
+                    csv::ErrorKind::Utf8 { .. } => "the row is not valid UTF-8".to_string(),
+                    _ => e.to_string(),
+                };
+                emit(CsvItem::Skipped(RecordError::new(loc(None), format!("row skipped: {msg}"))));
+                false
+            }
+        };
+        if !ok {
+            continue;
+        }
+        let Some(id) = cols.get(&srec, "conversation_id").map(str::to_string) else {
+            emit(CsvItem::Skipped(RecordError::new(loc(None), "row skipped: empty conversation id")));
+            continue;
+        };
+        let entry = open.entry(id.clone()).or_insert_with(|| Open {
+            conv: Conversation::new(Text::Owned(id.clone())),
+            error: None,
+            last_row: last_row.get(id.as_bytes()).copied().unwrap_or(this_row),
+        });
+        if entry.error.is_none() {
+            if let Err(msg) = add_row(&mut entry.conv, &cols, &srec, width) {
+                entry.error = Some(RecordError::new(loc(None), msg).with_conversation(Some(id.clone())));
+            }
+        }
+        if this_row >= entry.last_row {
+            let done = open.remove(&id).expect("entry exists");
+            emit(match done.error {
+                Some(e) => CsvItem::Skipped(e),
+                None => CsvItem::Conversation(Box::new(done.conv)),
+            });
+        }
+    }
+    // Rows whose last-row index disagreed between passes (input changed): flush in id order.
+    let mut rest: Vec<_> = open.into_iter().collect();
+    rest.sort_by(|a, b| a.0.cmp(&b.0));
+    for (_, done) in rest {
+        emit(match done.error {
+            Some(e) => CsvItem::Skipped(e),
+            None => CsvItem::Conversation(Box::new(done.conv)),
+        });
+    }
+    Ok(())
+}
+
+fn add_row(conv: &mut Conversation<'static>, cols: &Columns, row: &csv::StringRecord, width: usize) -> Result<(), String> {
+    if row.len() != width {
+        return Err(format!("row has {} fields but the header has {width}", row.len()));
+    }
+    let role_text = cols.get(row, "role").ok_or("missing role")?;
+    let role = role_of(role_text).ok_or_else(|| format!("unknown role {role_text:?} (use agent, customer, bot or system)"))?;
+    let ts = match cols.get(row, "timestamp") {
+        None => None,
+        Some(t) => Some(timestamp::parse_str(t).ok_or_else(|| format!("invalid timestamp {t:?}"))?),
+    };
+    let text = cols.idx.get("text").and_then(|&i| row.get(i)).unwrap_or("");
+    let event = cols.get(row, "event").map(|s| Text::Owned(s.to_string()));
+    if text.trim().is_empty() && role != Role::System && event.is_none() {
+        return Err(format!("empty text for a {} message", role.as_str()));
+    }
+    let owned = |f: &str| cols.get(row, f).map(|s| Text::Owned(s.to_string()));
+    if conv.team.is_none() {
+        conv.team = owned("team");
+    }
+    if conv.agent.is_none() {
+        conv.agent = owned("agent");
+    }
+    if conv.channel.is_none() {
+        conv.channel = owned("channel");
+    }
+    let internal = cols.get(row, "internal").is_some_and(|v| matches!(v.to_ascii_lowercase().as_str(), "true" | "1" | "yes"));
+    conv.messages.push(Message {
+        role,
+        author: owned("author"),
+        name: owned("name"),
+        text: Text::Owned(text.to_string()),
+        ts,
+        event,
+        internal,
+    });
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(text: &'static str) -> (Vec<String>, Vec<String>) {
+        let mut ok = Vec::new();
+        let mut bad = Vec::new();
+        let mut reopen = || Ok(Box::new(text.as_bytes()) as Box<dyn Read>);
+        read("t.csv", &mut reopen, &[], &mut |item| match item {
+            CsvItem::Conversation(c) => ok.push(format!("{}:{}", c.id, c.messages.len())),
+            CsvItem::Skipped(e) => bad.push(e.to_string()),
+        })
+        .unwrap();
+        (ok, bad)
+    }
+
+    #[test]
+    fn groups_interleaved_rows() {
+        let (ok, bad) = run("chat_id,role,text\na,customer,hi\nb,customer,yo\na,agent,hello\nb,operator,hey\nb,visitor,thx\n");
+        assert_eq!(ok, ["a:2", "b:3"]);
+        assert!(bad.is_empty());
+    }
+
+    #[test]
+    fn bad_rows_skip_their_conversation_and_say_where() {
+        let (ok, bad) = run("chat_id,role,text\na,customer,hi\nb,wizard,x\nb,agent,y\na,agent,\"multi\nline\"\nc,agent\n");
+        assert_eq!(ok, ["a:2"]);
+        assert_eq!(bad.len(), 2, "{bad:?}");
+        assert!(bad[0].starts_with("t.csv:3: unknown role \"wizard\""), "{}", bad[0]);
+        assert!(bad[1].starts_with("t.csv:7: row has 2 fields"), "{}", bad[1]);
+    }
+
+    #[test]
+    fn header_without_required_column() {
+        let mut reopen = || Ok(Box::new(&b"id,who,words\n"[..]) as Box<dyn Read>);
+        let err = read("t.csv", &mut reopen, &[], &mut |_| {}).unwrap_err();
+        assert!(err.contains("no conversation_id column"));
+        let mut reopen = || Ok(Box::new(&b"id,who,words\n1,agent,hi\n"[..]) as Box<dyn Read>);
+        let map = [("conversation_id".to_string(), "id".to_string()), ("role".into(), "who".into()), ("text".into(), "words".into())];
+        let mut n = 0;
+        read("t.csv", &mut reopen, &map, &mut |_| n += 1).unwrap();
+        assert_eq!(n, 1);
+    }
+}

@@ -1,0 +1,248 @@
+//! chatlint's native transcript JSON: one conversation per JSON object
+//! (see the README, "Transcript formats"). Parsing borrows strings from the
+//! input buffer wherever the JSON text allows.
+
+use super::error::{Location, RecordError, Snippet};
+use crate::model::{Conversation, Customer, Message, Millis, Rating, Role, Text};
+use crate::timestamp;
+use serde::de::{self, Deserializer, Visitor};
+use serde::Deserialize;
+use std::borrow::Cow;
+use std::fmt;
+
+#[derive(Deserialize)]
+struct NativeConversation<'a> {
+    #[serde(borrow)]
+    id: Id<'a>,
+    #[serde(borrow, default)]
+    channel: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    team: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    agent: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    customer: Option<NativeCustomer<'a>>,
+    #[serde(default)]
+    started_at: Option<Ts>,
+    #[serde(borrow, default)]
+    tags: Option<Vec<Cow<'a, str>>>,
+    #[serde(borrow, default)]
+    rating: Option<NativeRating<'a>>,
+    #[serde(borrow)]
+    messages: Vec<NativeMessage<'a>>,
+}
+
+#[derive(Deserialize)]
+struct NativeCustomer<'a> {
+    #[serde(borrow, default)]
+    id: Option<Id<'a>>,
+    #[serde(borrow, default)]
+    name: Option<Cow<'a, str>>,
+}
+
+#[derive(Deserialize)]
+struct NativeRating<'a> {
+    score: f64,
+    #[serde(default)]
+    scale: Option<f64>,
+    #[serde(borrow, default)]
+    comment: Option<Cow<'a, str>>,
+}
+
+#[derive(Deserialize)]
+struct NativeMessage<'a> {
+    role: Role,
+    #[serde(borrow, default)]
+    author: Option<Id<'a>>,
+    #[serde(borrow, default)]
+    name: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    text: Option<Cow<'a, str>>,
+    #[serde(default)]
+    ts: Option<Ts>,
+    #[serde(borrow, default)]
+    event: Option<Cow<'a, str>>,
+    #[serde(default)]
+    internal: Option<bool>,
+}
+
+/// An identifier: a string, or a number written as one.
+struct Id<'a>(Cow<'a, str>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for Id<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Id<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a string or a number")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Id<'de>, E> {
+                Ok(Id(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Id<'de>, E> {
+                Ok(Id(Cow::Owned(v.to_string())))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Id<'de>, E> {
+                Ok(Id(Cow::Owned(v)))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Id<'de>, E> {
+                Ok(Id(Cow::Owned(v.to_string())))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Id<'de>, E> {
+                Ok(Id(Cow::Owned(v.to_string())))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// A timestamp: an RFC 3339 string or epoch seconds / milliseconds.
+struct Ts(Millis);
+
+impl<'de> Deserialize<'de> for Ts {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = Ts;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an RFC 3339 timestamp or epoch seconds/milliseconds")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Ts, E> {
+                timestamp::parse_str(v).map(Ts).ok_or_else(|| E::custom(format!("invalid timestamp {v:?}")))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Ts, E> {
+                timestamp::from_epoch(v).map(Ts).ok_or_else(|| E::custom(format!("invalid timestamp {v}")))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Ts, E> {
+                self.visit_f64(v as f64)
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Ts, E> {
+                self.visit_f64(v as f64)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// Where a record starts in its source, to turn positions inside the
+/// record into file positions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RecordStart {
+    pub line: u64,
+    pub column: u64,
+}
+
+/// Parses one native conversation from `bytes`.
+pub fn parse<'a>(bytes: &'a [u8], source: &str, at: RecordStart) -> Result<Conversation<'a>, RecordError> {
+    match serde_json::from_slice::<NativeConversation<'a>>(bytes) {
+        Ok(raw) => convert(raw).map_err(|(path, msg)| {
+            RecordError::new(Location { source: source.to_string(), line: at.line, column: Some(at.column) }, format!("{path}: {msg}"))
+                .with_conversation(peek_id(bytes))
+        }),
+        Err(e) => Err(locate(bytes, source, at, e)),
+    }
+}
+
+/// Turns a serde error into a located record error, re-parsing to find the
+/// path to the offending value (only on this error path).
+fn locate(bytes: &[u8], source: &str, at: RecordStart, e: serde_json::Error) -> RecordError {
+    let path = {
+        let mut de = serde_json::Deserializer::from_slice(bytes);
+        match serde_path_to_error::deserialize::<_, NativeConversation>(&mut de) {
+            Err(pe) => pe.path().to_string(),
+            Ok(_) => String::new(),
+        }
+    };
+    let (l, c) = (e.line() as u64, e.column() as u64);
+    let line = at.line + l.saturating_sub(1);
+    let column = if l <= 1 { at.column + c.saturating_sub(1) } else { c };
+    let mut message = e.to_string();
+    if let Some(cut) = message.rfind(" at line ") {
+        message.truncate(cut);
+    }
+    if e.is_eof() {
+        message = format!("{message} (the record is cut short)");
+    }
+    let message = if path.is_empty() || path == "." { message } else { format!("{path}: {message}") };
+    // The text of the error's line within the record, for display.
+    let line_text = bytes.split(|&b| b == b'\n').nth(l.saturating_sub(1) as usize).unwrap_or(&[]);
+    RecordError::new(Location { source: source.to_string(), line, column: Some(column) }, message)
+        .with_snippet(Snippet::around(line_text, c))
+        .with_conversation(peek_id(bytes))
+}
+
+/// The record's id, if it can be read at all.
+fn peek_id(bytes: &[u8]) -> Option<String> {
+    match serde_json::from_slice::<serde_json::Value>(bytes).ok()?.get("id")? {
+        serde_json::Value::String(s) => Some(s.clone()),
+        serde_json::Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+fn convert(raw: NativeConversation<'_>) -> Result<Conversation<'_>, (String, String)> {
+    let mut messages = Vec::with_capacity(raw.messages.len());
+    for (i, m) in raw.messages.into_iter().enumerate() {
+        let text = match (m.text, m.role) {
+            (Some(t), _) => t,
+            (None, Role::System) => Text::Borrowed(""),
+            (None, _) if m.event.is_some() => Text::Borrowed(""),
+            (None, role) => {
+                return Err((format!("messages[{i}]"), format!("missing field `text` (required for {} messages)", role.as_str())))
+            }
+        };
+        messages.push(Message {
+            role: m.role,
+            author: m.author.map(|a| a.0),
+            name: m.name,
+            text,
+            ts: m.ts.map(|t| t.0),
+            event: m.event,
+            internal: m.internal.unwrap_or(false),
+        });
+    }
+    Ok(Conversation {
+        id: raw.id.0,
+        channel: raw.channel,
+        team: raw.team,
+        agent: raw.agent,
+        customer: raw.customer.map(|c| Customer { id: c.id.map(|i| i.0), name: c.name }),
+        started_at: raw.started_at.map(|t| t.0),
+        tags: raw.tags.unwrap_or_default(),
+        rating: raw.rating.map(|r| Rating { score: r.score, scale: r.scale, comment: r.comment }),
+        messages,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const AT: RecordStart = RecordStart { line: 7, column: 1 };
+
+    #[test]
+    fn parses_and_borrows() {
+        let json = br#"{"id":"c1","agent":"a","messages":[{"role":"customer","text":"hi","ts":"2026-11-09T09:00:00Z"},{"role":"agent","text":"Hello \"there\"","ts":1762678800}]}"#;
+        let c = parse(json, "f.jsonl", AT).unwrap();
+        assert_eq!(c.id, "c1");
+        assert!(matches!(c.messages[0].text, Cow::Borrowed(_)));
+        assert_eq!(c.messages[1].text, "Hello \"there\"");
+        assert_eq!(c.messages[1].ts, Some(1_762_678_800_000));
+    }
+
+    #[test]
+    fn errors_name_path_line_and_column() {
+        let e = parse(br#"{"id":"c1","messages":[{"role":"agent"}]}"#, "f.jsonl", AT).unwrap_err();
+        assert_eq!(e.message, "messages[0]: missing field `text` (required for agent messages)");
+        assert_eq!(e.conversation.as_deref(), Some("c1"));
+        let e = parse(br#"{"id":"c1","messages":[{"role":"robot","text":"x"}]}"#, "f.jsonl", AT).unwrap_err();
+        assert!(e.message.starts_with("messages[0].role: unknown variant `robot`"), "{}", e.message);
+        assert_eq!(e.location.line, 7);
+        assert_eq!(e.location.column, Some(38));
+        let e = parse(br#"{"messages":[]}"#, "f.jsonl", AT).unwrap_err();
+        assert!(e.message.contains("missing field `id`"), "{}", e.message);
+        let e = parse(br#"{"id":"c1","messages":[{"role":"agent","te"#, "f.jsonl", AT).unwrap_err();
+        assert!(e.message.contains("cut short"), "{}", e.message);
+    }
+}

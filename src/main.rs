@@ -1,0 +1,3 @@
+fn main() -> std::process::ExitCode {
+    chatlint::app::main(std::env::args_os())
+}

@@ -1,0 +1,261 @@
+//! Phrase lists and the matcher that finds all of them in one scan.
+//!
+//! A phrase list is data: a text file under `rules/`, one phrase a line,
+//! `#` starts a comment. Matching is ASCII case-insensitive and respects word
+//! boundaries; a phrase ending in `*` matches any word that starts with it
+//! (`apologi*` finds apologise, apologize, apologies). A straight apostrophe
+//! also matches a typographic one (`don't` finds `don’t`).
+//!
+//! All lists that apply to one author role are compiled into a single DFA, so
+//! each message is scanned once whatever the number of lists.
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
+use std::collections::HashMap;
+
+/// Whose messages a list is matched against.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scope {
+    /// Human agent messages.
+    Agent,
+    /// Customer messages.
+    Customer,
+}
+
+/// A phrase list declared by a rule.
+#[derive(Debug)]
+pub struct ListDef {
+    /// Unique name, `rule-id.list` (for example `greeting.greet`).
+    pub name: &'static str,
+    pub scope: Scope,
+    /// The list's text, embedded from `rules/`.
+    pub source: &'static str,
+}
+
+/// Index of a list in the matcher.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ListId(pub u16);
+
+/// One phrase found in a message: byte range into the message text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Hit {
+    pub list: ListId,
+    pub start: u32,
+    pub end: u32,
+    /// A negation word (not, never, no, ...n't) stands shortly before it in the same clause.
+    pub negated: bool,
+}
+
+/// The phrases of one list, parsed.
+pub fn parse_list(source: &str) -> impl Iterator<Item = &str> {
+    source
+        .lines()
+        .map(|l| l.split_once('#').map_or(l, |(p, _)| p).trim())
+        .filter(|l| !l.is_empty())
+}
+
+#[derive(Clone, Copy)]
+struct PatternInfo {
+    list: ListId,
+    /// Ends in `*`: no word boundary needed at the end.
+    prefix: bool,
+}
+
+struct Automaton {
+    ac: Option<AhoCorasick>,
+    patterns: Vec<PatternInfo>,
+}
+
+impl Automaton {
+    fn build(entries: Vec<(String, PatternInfo)>) -> Automaton {
+        if entries.is_empty() {
+            return Automaton { ac: None, patterns: Vec::new() };
+        }
+        let (texts, patterns): (Vec<String>, Vec<PatternInfo>) = entries.into_iter().unzip();
+        let ac = AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::Standard)
+            .kind(Some(AhoCorasickKind::DFA))
+            .build(&texts)
+            .or_else(|_| {
+                AhoCorasickBuilder::new()
+                    .ascii_case_insensitive(true)
+                    .match_kind(MatchKind::Standard)
+                    .build(&texts)
+            })
+            .expect("phrase automaton builds");
+        Automaton { ac: Some(ac), patterns }
+    }
+
+    fn scan(&self, text: &str, out: &mut Vec<Hit>) {
+        let Some(ac) = &self.ac else { return };
+        let bytes = text.as_bytes();
+        let first = out.len();
+        for m in ac.find_overlapping_iter(text) {
+            let info = self.patterns[m.pattern().as_usize()];
+            let (start, end) = (m.start(), m.end());
+            if !boundary_before(text, start) {
+                continue;
+            }
+            let end = if info.prefix {
+                extend_word(bytes, end)
+            } else if boundary_after(text, end) {
+                end
+            } else {
+                continue;
+            };
+            let hit = Hit { list: info.list, start: start as u32, end: end as u32, negated: false };
+            // The same list can match twice at one place (a phrase and its longer form).
+            if out[first..].iter().any(|h| h.list == hit.list && h.start == hit.start) {
+                continue;
+            }
+            out.push(Hit { negated: negated_before(text, start), ..hit });
+        }
+        out[first..].sort_by_key(|h| (h.start, std::cmp::Reverse(h.end), h.list.0));
+    }
+}
+
+/// Every phrase list, compiled: one automaton per scope.
+pub struct Matcher {
+    names: Vec<&'static str>,
+    by_name: HashMap<&'static str, ListId>,
+    agent: Automaton,
+    customer: Automaton,
+}
+
+impl Matcher {
+    /// Compiles the given lists. Names must be unique.
+    pub fn new(defs: &[&ListDef]) -> Matcher {
+        let mut names = Vec::new();
+        let mut by_name = HashMap::new();
+        let mut agent = Vec::new();
+        let mut customer = Vec::new();
+        for def in defs {
+            let id = ListId(names.len() as u16);
+            assert!(by_name.insert(def.name, id).is_none(), "duplicate phrase list {}", def.name);
+            names.push(def.name);
+            let target = match def.scope {
+                Scope::Agent => &mut agent,
+                Scope::Customer => &mut customer,
+            };
+            for phrase in parse_list(def.source) {
+                let (text, prefix) = match phrase.strip_suffix('*') {
+                    Some(p) => (p.trim_end(), true),
+                    None => (phrase, false),
+                };
+                let info = PatternInfo { list: id, prefix };
+                if text.contains('\'') {
+                    target.push((text.replace('\'', "\u{2019}"), info));
+                }
+                target.push((text.to_string(), info));
+            }
+        }
+        Matcher {
+            names,
+            by_name,
+            agent: Automaton::build(agent),
+            customer: Automaton::build(customer),
+        }
+    }
+
+    /// The id of a list by name; panics on a name no rule declared (a bug).
+    pub fn id(&self, name: &str) -> ListId {
+        *self.by_name.get(name).unwrap_or_else(|| panic!("unknown phrase list {name}"))
+    }
+
+    /// The name of a list.
+    pub fn name(&self, id: ListId) -> &'static str {
+        self.names[id.0 as usize]
+    }
+
+    /// Appends the hits of every list of `scope` in `text` to `out`, sorted by position.
+    pub fn scan(&self, scope: Scope, text: &str, out: &mut Vec<Hit>) {
+        match scope {
+            Scope::Agent => self.agent.scan(text, out),
+            Scope::Customer => self.customer.scan(text, out),
+        }
+    }
+}
+
+/// A character that belongs to a word.
+pub fn is_word_char(c: char) -> bool {
+    c.is_alphanumeric() || c == '_'
+}
+
+fn boundary_before(text: &str, at: usize) -> bool {
+    text[..at].chars().next_back().is_none_or(|c| !is_word_char(c))
+        || text[at..].chars().next().is_some_and(|c| !is_word_char(c))
+}
+
+fn boundary_after(text: &str, at: usize) -> bool {
+    text[at..].chars().next().is_none_or(|c| !is_word_char(c))
+        || text[..at].chars().next_back().is_some_and(|c| !is_word_char(c))
+}
+
+fn extend_word(bytes: &[u8], mut end: usize) -> usize {
+    while end < bytes.len() && (bytes[end].is_ascii_alphanumeric() || bytes[end] == b'_') {
+        end += 1;
+    }
+    end
+}
+
+/// Words that negate what follows them in the same clause.
+const NEGATORS: &[&str] = &["not", "no", "never", "nothing", "without", "hardly", "nor", "neither", "none"];
+
+/// Whether a negation word stands among the three words before `at`, in the same clause.
+pub fn negated_before(text: &str, at: usize) -> bool {
+    let window_start = text[..at]
+        .char_indices()
+        .rev()
+        .take(40)
+        .find(|&(_, c)| matches!(c, '.' | '!' | '?' | ';' | ',' | '\n' | ':'))
+        .map_or(at.saturating_sub(40), |(i, _)| i + 1);
+    let window_start = (0..=window_start).rev().find(|&i| text.is_char_boundary(i)).unwrap_or(0);
+    let words: Vec<&str> = text[window_start..at]
+        .split(|c: char| !(is_word_char(c) || c == '\'' || c == '\u{2019}'))
+        .filter(|w| !w.is_empty())
+        .collect();
+    words.iter().rev().take(3).any(|w| {
+        let w = w.to_ascii_lowercase();
+        NEGATORS.contains(&w.as_str()) || w.ends_with("n't") || w.ends_with("n\u{2019}t") || w == "cannot"
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn matcher() -> Matcher {
+        static A: ListDef = ListDef { name: "t.a", scope: Scope::Agent, source: "hi\nthank you\nthank you for contacting\napologi*\ndon't worry # comment\n" };
+        static B: ListDef = ListDef { name: "t.b", scope: Scope::Agent, source: "thank you\nsorry" };
+        Matcher::new(&[&A, &B])
+    }
+
+    fn hits(text: &str) -> Vec<(&'static str, String, bool)> {
+        let m = matcher();
+        let mut out = Vec::new();
+        m.scan(Scope::Agent, text, &mut out);
+        out.iter().map(|h| (m.name(h.list), text[h.start as usize..h.end as usize].to_string(), h.negated)).collect()
+    }
+
+    #[test]
+    fn word_boundaries_and_case() {
+        assert_eq!(hits("Hi there"), vec![("t.a", "Hi".into(), false)]);
+        assert!(hits("This is it").is_empty(), "'hi' inside 'This' must not match");
+        assert!(hits("chi").is_empty());
+    }
+
+    #[test]
+    fn overlapping_lists_all_report() {
+        let h = hits("Thank you for contacting us");
+        assert!(h.contains(&("t.a", "Thank you for contacting".into(), false)));
+        assert!(h.contains(&("t.b", "Thank you".into(), false)));
+    }
+
+    #[test]
+    fn prefixes_apostrophes_negation() {
+        assert_eq!(hits("We apologise.")[0].1, "apologise");
+        assert_eq!(hits("Don\u{2019}t worry")[0].1, "Don\u{2019}t worry");
+        assert_eq!(hits("I'm not sorry")[0], ("t.b", "sorry".into(), true));
+        assert_eq!(hits("No. Sorry")[0].2, false, "negation stops at the clause end");
+    }
+}

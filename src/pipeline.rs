@@ -1,0 +1,230 @@
+//! The run: a reader hands numbered batches to a pool of workers, which
+//! parse, analyse, check, score and render each conversation; the writer puts
+//! results back in input order, so output is byte-identical whatever the
+//! number of threads. Memory stays flat: only a bounded number of batches is
+//! in flight at any time.
+
+use crate::analysis::{Analysis, Metrics};
+use crate::config::Settings;
+use crate::ingest::error::{RecordError, RecordReport, SourceError};
+use crate::ingest::{self, native, Batch, ReadOptions, Source};
+use crate::model::Conversation;
+use crate::render::Renderer;
+use crate::rules::RuleSet;
+use crate::score;
+use crate::summary::{Digest, Summary};
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+use std::sync::mpsc::{sync_channel, Receiver};
+use std::sync::{Arc, Mutex};
+
+/// Everything needed to turn a batch into output.
+pub struct Engine {
+    pub settings: Settings,
+    pub rules: RuleSet,
+    pub renderer: Box<dyn Renderer>,
+    /// Colour in error reports.
+    pub color_errors: bool,
+}
+
+/// One batch, processed.
+#[derive(Default)]
+pub struct Processed {
+    /// Rendered conversations (separators between them included).
+    pub out: Vec<u8>,
+    /// How many conversations `out` holds.
+    pub rendered: usize,
+    pub digests: Vec<Digest>,
+    pub skipped: usize,
+    pub problems: usize,
+    /// Rendered error reports, for stderr.
+    pub diagnostics: String,
+}
+
+impl Engine {
+    /// Scores one conversation and renders it.
+    pub fn score_one(&self, conv: &Conversation, source: &str, p: &mut Processed) {
+        let analysis = Analysis::new(conv, &self.rules.matcher);
+        let verdicts = self.rules.check(&analysis);
+        let metrics = Metrics::of(&analysis);
+        let card = score::scorecard(conv, verdicts, metrics, &self.settings);
+        if p.rendered > 0 {
+            p.out.extend_from_slice(self.renderer.separator());
+        }
+        self.renderer.record(&card, conv, source, &mut p.out);
+        p.rendered += 1;
+        p.digests.push(Digest::of(&card));
+    }
+
+    fn skip(&self, e: &RecordError, p: &mut Processed) {
+        p.skipped += 1;
+        p.diagnostics.push_str(&self.report(&RecordReport(e)));
+    }
+
+    fn problem(&self, e: &SourceError, p: &mut Processed) {
+        p.problems += 1;
+        p.diagnostics.push_str(&self.report(e));
+    }
+
+    /// A miette report as text.
+    pub fn report(&self, d: &dyn miette::Diagnostic) -> String {
+        let theme = if self.color_errors { miette::GraphicalTheme::unicode() } else { miette::GraphicalTheme::unicode_nocolor() };
+        let mut s = String::new();
+        let handler = miette::GraphicalReportHandler::new_themed(theme);
+        if handler.render_report(&mut s, d).is_err() {
+            s = format!("{d}\n");
+        }
+        s
+    }
+
+    /// Processes one batch.
+    pub fn process(&self, batch: Batch) -> Processed {
+        let mut p = Processed::default();
+        match batch {
+            Batch::Native { source, data, records } => {
+                for r in records {
+                    match native::parse(&data[r.range.clone()], &source, r.at) {
+                        Ok(conv) => self.score_one(&conv, &format!("{source}:{}", r.at.line), &mut p),
+                        Err(e) => self.skip(&e, &mut p),
+                    }
+                }
+            }
+            Batch::Built { source, items } => {
+                for item in items {
+                    match item {
+                        Ok(conv) => self.score_one(&conv, &source, &mut p),
+                        Err(e) => self.skip(&e, &mut p),
+                    }
+                }
+            }
+            Batch::Problem(e) => self.problem(&e, &mut p),
+        }
+        p
+    }
+}
+
+/// Writes processed batches in order and keeps the tally.
+struct Writer<'w> {
+    out: &'w mut dyn Write,
+    err: &'w mut dyn Write,
+    summary: Summary,
+    separator: &'static [u8],
+}
+
+impl Writer<'_> {
+    fn write(&mut self, p: Processed) -> io::Result<()> {
+        if !p.diagnostics.is_empty() {
+            // A closed stderr must not stop the run.
+            let _ = self.err.write_all(p.diagnostics.as_bytes());
+        }
+        if p.rendered > 0 && self.summary.scored > 0 {
+            self.out.write_all(self.separator)?;
+        }
+        self.out.write_all(&p.out)?;
+        for d in &p.digests {
+            self.summary.add(d);
+        }
+        for _ in 0..p.skipped {
+            self.summary.skip();
+        }
+        self.summary.input_problems += p.problems;
+        Ok(())
+    }
+}
+
+/// Reads every source and writes the rendered output; returns the tally.
+/// An error is a failed write to `out` (such as a closed pipe).
+pub fn run(
+    engine: &Engine,
+    sources: &[Source],
+    opts: &ReadOptions,
+    threads: usize,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> io::Result<Summary> {
+    let mut head = Vec::new();
+    engine.renderer.begin(&mut head);
+    out.write_all(&head)?;
+    let separator = engine.renderer.separator();
+    let mut writer = Writer { out, err, summary: Summary::default(), separator };
+    if threads <= 1 {
+        run_inline(engine, sources, opts, &mut writer)?;
+    } else {
+        run_parallel(engine, sources, opts, threads, &mut writer)?;
+    }
+    let mut tail = Vec::new();
+    engine.renderer.end(&writer.summary, &mut tail);
+    writer.out.write_all(&tail)?;
+    writer.out.flush()?;
+    Ok(writer.summary)
+}
+
+fn run_inline(engine: &Engine, sources: &[Source], opts: &ReadOptions, writer: &mut Writer) -> io::Result<()> {
+    let mut failure: Option<io::Error> = None;
+    for source in sources {
+        ingest::read_source(source, opts, &mut |batch| {
+            if failure.is_none() {
+                if let Err(e) = writer.write(engine.process(batch)) {
+                    failure = Some(e);
+                }
+            }
+        });
+        if let Some(e) = failure.take() {
+            return Err(e);
+        }
+    }
+    Ok(())
+}
+
+fn run_parallel(engine: &Engine, sources: &[Source], opts: &ReadOptions, threads: usize, writer: &mut Writer) -> io::Result<()> {
+    let in_flight = threads * 4;
+    std::thread::scope(|scope| {
+        let (job_tx, job_rx) = sync_channel::<(u64, Batch)>(threads * 2);
+        let (done_tx, done_rx) = sync_channel::<(u64, Processed)>(in_flight);
+        // Tickets bound the batches between the reader and the writer.
+        let (ticket_tx, ticket_rx) = sync_channel::<()>(in_flight);
+        for _ in 0..in_flight {
+            ticket_tx.send(()).expect("ticket channel has room");
+        }
+        scope.spawn(move || {
+            let mut seq = 0u64;
+            for source in sources {
+                let mut stopped = false;
+                ingest::read_source(source, opts, &mut |batch| {
+                    if stopped || ticket_rx.recv().is_err() || job_tx.send((seq, batch)).is_err() {
+                        stopped = true;
+                        return;
+                    }
+                    seq += 1;
+                });
+                if stopped {
+                    return;
+                }
+            }
+        });
+        let job_rx: Arc<Mutex<Receiver<(u64, Batch)>>> = Arc::new(Mutex::new(job_rx));
+        for _ in 0..threads {
+            let job_rx = Arc::clone(&job_rx);
+            let done_tx = done_tx.clone();
+            scope.spawn(move || loop {
+                let next = job_rx.lock().map(|rx| rx.recv());
+                let Ok(Ok((seq, batch))) = next else { return };
+                if done_tx.send((seq, engine.process(batch))).is_err() {
+                    return;
+                }
+            });
+        }
+        drop(done_tx);
+        let mut pending: BTreeMap<u64, Processed> = BTreeMap::new();
+        let mut next = 0u64;
+        for (seq, processed) in done_rx.iter() {
+            pending.insert(seq, processed);
+            while let Some(p) = pending.remove(&next) {
+                writer.write(p)?;
+                next += 1;
+                let _ = ticket_tx.send(());
+            }
+        }
+        Ok(())
+    })
+}

@@ -1,0 +1,115 @@
+//! Safe, optionally coloured terminal text. Transcript text is written by
+//! the public: control characters and escape sequences in it are shown as
+//! visible escapes, never passed to the reviewer's terminal.
+
+use std::borrow::Cow;
+use unicode_width::UnicodeWidthChar;
+
+/// Whether to colour output.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Style {
+    pub color: bool,
+}
+
+impl Style {
+    fn paint(&self, code: &str, s: &str) -> String {
+        if self.color {
+            format!("\x1b[{code}m{s}\x1b[0m")
+        } else {
+            s.to_string()
+        }
+    }
+    pub fn bold(&self, s: &str) -> String {
+        self.paint("1", s)
+    }
+    pub fn red(&self, s: &str) -> String {
+        self.paint("1;31", s)
+    }
+    pub fn yellow(&self, s: &str) -> String {
+        self.paint("1;33", s)
+    }
+    pub fn green(&self, s: &str) -> String {
+        self.paint("32", s)
+    }
+    pub fn blue(&self, s: &str) -> String {
+        self.paint("1;34", s)
+    }
+    pub fn dim(&self, s: &str) -> String {
+        self.paint("2", s)
+    }
+}
+
+/// A character that must not reach a terminal as is: C0/C1 controls, DEL,
+/// and the bidirectional overrides that can reorder what a reader sees.
+fn is_unsafe(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}')
+}
+
+/// `s` with every unsafe character replaced by a visible escape (`\u{1b}`);
+/// tabs and line breaks become spaces.
+pub fn sanitize(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(is_unsafe) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '\t' | '\n' | '\r' => out.push(' '),
+            c if is_unsafe(c) => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// Display width of a (sanitised) string.
+pub fn width(s: &str) -> usize {
+    s.chars().map(|c| c.width().unwrap_or(0)).sum()
+}
+
+/// `s` cut to at most `max` display columns, with an ellipsis when cut.
+pub fn fit(s: &str, max: usize) -> String {
+    if width(s) <= max {
+        return s.to_string();
+    }
+    let mut out = String::new();
+    let mut w = 0;
+    for c in s.chars() {
+        let cw = c.width().unwrap_or(0);
+        if w + cw + 1 > max {
+            break;
+        }
+        out.push(c);
+        w += cw;
+    }
+    out.push('…');
+    out
+}
+
+/// `s` padded with spaces to `w` display columns.
+pub fn pad(s: &str, w: usize) -> String {
+    let mut out = s.to_string();
+    out.extend(std::iter::repeat_n(' ', w.saturating_sub(width(s))));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_never_reach_the_terminal() {
+        let evil = "hi \x1b[31mRED\x1b[0m \u{202E}txt.exe\x07";
+        let safe = sanitize(evil);
+        assert!(!safe.chars().any(is_unsafe), "{safe}");
+        assert_eq!(safe, "hi \\u{1b}[31mRED\\u{1b}[0m \\u{202e}txt.exe\\u{7}");
+        assert!(matches!(sanitize("plain"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn fits_by_display_width() {
+        assert_eq!(fit("héllo wörld", 6), "héllo…");
+        assert_eq!(width("日本"), 4);
+        assert_eq!(pad("ab", 4), "ab  ");
+    }
+}

@@ -1,0 +1,191 @@
+//! The rules: each checks one aspect of a conversation and gives `pass`,
+//! `fail` or `na`, with findings that point at the messages behind a fail.
+//!
+//! One file per rule. Each rule's documentation and phrase lists are data
+//! under `rules/<id>/`, embedded at build time. Rules never print and never
+//! score: a verdict is a fact, scoring is policy (see `score`).
+
+use crate::analysis::Analysis;
+use crate::config::Settings;
+use crate::phrases::{ListDef, Matcher};
+use serde::Serialize;
+
+mod closing;
+mod empathy;
+mod expectation_setting;
+mod further_help;
+mod greeting;
+mod im_shorthand;
+mod probing;
+mod repeated_info;
+mod response_gap;
+mod review_request;
+mod shouting;
+
+/// A rule's verdict on one conversation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Outcome {
+    Pass,
+    Fail,
+    Na,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Pass => "pass",
+            Outcome::Fail => "fail",
+            Outcome::Na => "na",
+        }
+    }
+}
+
+/// How serious a failed rule is, for `check --fail-on`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+/// Why a rule failed: a message and, where known, the words in it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Finding {
+    /// Index of the message in the conversation.
+    pub message: usize,
+    /// Byte range of the words in the message text.
+    pub span: Option<(usize, usize)>,
+    /// What is wrong, in a sentence.
+    pub note: String,
+}
+
+/// A rule's outcome with its findings (never empty for a fail).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Verdict {
+    pub outcome: Outcome,
+    pub findings: Vec<Finding>,
+}
+
+impl Verdict {
+    pub fn pass() -> Verdict {
+        Verdict { outcome: Outcome::Pass, findings: Vec::new() }
+    }
+    pub fn na() -> Verdict {
+        Verdict { outcome: Outcome::Na, findings: Vec::new() }
+    }
+    pub fn fail(finding: Finding) -> Verdict {
+        Verdict { outcome: Outcome::Fail, findings: vec![finding] }
+    }
+    pub fn fail_all(findings: Vec<Finding>) -> Verdict {
+        debug_assert!(!findings.is_empty());
+        Verdict { outcome: Outcome::Fail, findings }
+    }
+}
+
+/// What every rule declares about itself.
+#[derive(Debug)]
+pub struct RuleMeta {
+    /// Stable kebab-case id.
+    pub id: &'static str,
+    /// One line: what the rule checks.
+    pub summary: &'static str,
+    /// What to do instead, shown under each finding.
+    pub help: &'static str,
+    /// The rule's documentation (Markdown, `rules/<id>/doc.md`).
+    pub doc: &'static str,
+    /// The phrase lists it reads.
+    pub lists: &'static [ListDef],
+}
+
+/// A rule, ready to check conversations.
+pub trait Rule: Send + Sync {
+    fn check(&self, a: &Analysis) -> Verdict;
+}
+
+/// How to build a rule once the phrase lists are compiled.
+pub struct RuleEntry {
+    pub meta: RuleMeta,
+    pub build: fn(&Matcher, &Settings) -> Box<dyn Rule>,
+}
+
+/// Every built-in rule, in report order.
+pub static REGISTRY: [&RuleEntry; 11] = [
+    &greeting::ENTRY,
+    &empathy::ENTRY,
+    &probing::ENTRY,
+    &expectation_setting::ENTRY,
+    &shouting::ENTRY,
+    &im_shorthand::ENTRY,
+    &response_gap::ENTRY,
+    &review_request::ENTRY,
+    &repeated_info::ENTRY,
+    &closing::ENTRY,
+    &further_help::ENTRY,
+];
+
+/// Looks up a rule by id.
+pub fn entry(id: &str) -> Option<(usize, &'static RuleEntry)> {
+    REGISTRY.iter().enumerate().find(|(_, e)| e.meta.id == id).map(|(i, e)| (i, *e))
+}
+
+/// The enabled rules with their compiled phrase lists.
+pub struct RuleSet {
+    pub matcher: Matcher,
+    /// Registry index and rule, for each enabled rule.
+    rules: Vec<(usize, Box<dyn Rule>)>,
+}
+
+impl RuleSet {
+    /// Compiles the phrase lists of every rule and builds the enabled ones.
+    pub fn new(settings: &Settings) -> RuleSet {
+        let defs: Vec<&ListDef> = REGISTRY.iter().flat_map(|e| e.meta.lists.iter()).collect();
+        let matcher = Matcher::new(&defs);
+        let rules = REGISTRY
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| settings.rules[*i].enabled)
+            .map(|(i, e)| (i, (e.build)(&matcher, settings)))
+            .collect();
+        RuleSet { matcher, rules }
+    }
+
+    /// Runs every enabled rule: `(registry index, verdict)` in registry order.
+    pub fn check(&self, a: &Analysis) -> Vec<(usize, Verdict)> {
+        self.rules.iter().map(|(i, r)| (*i, r.check(a))).collect()
+    }
+}
+
+/// Shorthand for a finding on a message, optionally with a span.
+pub fn finding(message: usize, span: Option<(u32, u32)>, note: impl Into<String>) -> Finding {
+    Finding { message, span: span.map(|(s, e)| (s as usize, e as usize)), note: note.into() }
+}
+
+/// Declares a phrase list file under `rules/`.
+#[macro_export]
+macro_rules! phrase_list {
+    ($name:literal, $scope:ident, $path:literal) => {
+        $crate::phrases::ListDef {
+            name: $name,
+            scope: $crate::phrases::Scope::$scope,
+            source: include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/rules/", $path)),
+        }
+    };
+}
+
+/// Embeds a rule's documentation from `rules/<id>/doc.md`.
+#[macro_export]
+macro_rules! rule_doc {
+    ($id:literal) => {
+        include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/rules/", $id, "/doc.md"))
+    };
+}

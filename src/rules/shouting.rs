@@ -1,0 +1,115 @@
+#![doc = crate::rule_doc!("shouting")]
+
+use super::{finding, Finding, Rule, RuleEntry, RuleMeta, Verdict};
+use crate::analysis::Analysis;
+use crate::config::Settings;
+use crate::phrases::{parse_list, Matcher};
+use crate::text;
+use std::collections::HashSet;
+
+pub static ENTRY: RuleEntry = RuleEntry {
+    meta: RuleMeta {
+        id: "shouting",
+        summary: "No agent message shouts in capital letters",
+        help: "write in sentence case; use bold or plain words for emphasis, not capitals",
+        doc: crate::rule_doc!("shouting"),
+        lists: &[],
+    },
+    build,
+};
+
+const ACRONYMS: &str = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/rules/shouting/acronyms.txt"));
+const ENGLISH: &str = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/rules/shouting/english-words.txt"));
+
+/// Capitalised words this long or longer shout on their own.
+const MIN_SHOUT_LETTERS: usize = 4;
+
+struct Shouting {
+    acronyms: HashSet<&'static str>,
+    english: HashSet<&'static str>,
+}
+
+fn build(_: &Matcher, _: &Settings) -> Box<dyn Rule> {
+    Box::new(Shouting { acronyms: parse_list(ACRONYMS).collect(), english: parse_list(ENGLISH).collect() })
+}
+
+/// A word written entirely in capitals (two or more letters, no digits).
+fn is_caps_word(w: &str) -> bool {
+    w.len() >= 2 && w.bytes().all(|b| b.is_ascii_uppercase())
+}
+
+impl Shouting {
+    /// A capitalised word that reads as shouting: an English word, not an acronym.
+    fn is_shouted(&self, w: &str) -> bool {
+        is_caps_word(w) && !self.acronyms.contains(w) && {
+            let lower = w.to_ascii_lowercase();
+            self.english.contains(lower.as_str())
+                || lower.strip_suffix('s').is_some_and(|s| self.english.contains(s))
+        }
+    }
+
+    fn findings(&self, t: &str, message: usize, out: &mut Vec<Finding>) {
+        let quoted = text::quoted_spans(t);
+        // Words split on anything that is not an ASCII letter or digit.
+        let words: Vec<(usize, usize)> = text::words(t)
+            .flat_map(|r| {
+                let s = &t[r.clone()];
+                let base = r.start;
+                s.split(|c: char| !c.is_ascii_alphanumeric())
+                    .scan(0, move |off, part| {
+                        let start = *off;
+                        *off += part.len() + 1;
+                        Some((base + start, base + start + part.len()))
+                    })
+                    .filter(|(s, e)| e > s)
+                    .collect::<Vec<_>>()
+            })
+            .filter(|(s, _)| !text::inside(&quoted, *s))
+            .collect();
+        let mut i = 0;
+        while i < words.len() {
+            let (s, e) = words[i];
+            if !self.is_shouted(&t[s..e]) {
+                i += 1;
+                continue;
+            }
+            // Extend over following capitalised words (acronyms included).
+            let mut j = i + 1;
+            while j < words.len() && is_caps_word(&t[words[j].0..words[j].1]) && gap_is_space(t, words[j - 1].1, words[j].0) {
+                j += 1;
+            }
+            let run_end = words[j - 1].1;
+            let shouted_words = (i..j).filter(|&k| self.is_shouted(&t[words[k].0..words[k].1])).count();
+            if e - s >= MIN_SHOUT_LETTERS || shouted_words >= 2 {
+                let span = (s as u32, run_end as u32);
+                out.push(finding(message, Some(span), format!("\"{}\" is written in capitals", &t[s..run_end])));
+            }
+            i = j;
+        }
+    }
+}
+
+/// Only spaces and light punctuation between two words (no sentence end).
+fn gap_is_space(t: &str, from: usize, to: usize) -> bool {
+    t[from..to].chars().all(|c| c == ' ' || c == ',' || c == '\'' || c == '\u{2019}' || c == '-')
+}
+
+impl Rule for Shouting {
+    fn check(&self, a: &Analysis) -> Verdict {
+        if a.agent.is_empty() {
+            return Verdict::na();
+        }
+        let mut findings = Vec::new();
+        for &i in &a.agent {
+            let t = a.text(i);
+            if t.bytes().filter(u8::is_ascii_uppercase).nth(1).is_some() {
+                self.findings(t, i, &mut findings);
+            }
+        }
+        if findings.is_empty() {
+            Verdict::pass()
+        } else {
+            Verdict::fail_all(findings)
+        }
+    }
+}

@@ -1,0 +1,153 @@
+//! Scoring policy: turns the rules' verdicts into a scorecard with a score,
+//! using the weights, critical rules and pass mark from the settings.
+
+use crate::analysis::Metrics;
+use crate::config::Settings;
+use crate::model::Conversation;
+use crate::rules::{Outcome, Severity, Verdict, REGISTRY};
+use crate::text;
+use crate::timestamp;
+
+/// A finding as reported: the message, the words, and why.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ReportedFinding {
+    pub message: usize,
+    /// Byte range of the words in the message text.
+    pub start: Option<usize>,
+    pub end: Option<usize>,
+    /// The flagged words, or the start of the message when no words are flagged.
+    pub excerpt: String,
+    pub note: String,
+}
+
+/// One rule's result in a scorecard.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RuleResult {
+    /// Index into [`REGISTRY`].
+    pub rule: usize,
+    pub outcome: Outcome,
+    pub severity: Severity,
+    pub findings: Vec<ReportedFinding>,
+}
+
+impl RuleResult {
+    pub fn id(&self) -> &'static str {
+        REGISTRY[self.rule].meta.id
+    }
+}
+
+/// Everything chatlint says about one conversation.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Scorecard {
+    pub id: String,
+    pub agent: Option<String>,
+    pub team: Option<String>,
+    /// ISO week of the conversation's start (`2026-W46`).
+    pub week: Option<String>,
+    /// 0 to 100, one decimal.
+    pub score: f64,
+    pub passed: bool,
+    /// A critical rule failed, which sets the score to 0.
+    pub auto_failed: bool,
+    /// The enabled rules, in registry order.
+    pub rules: Vec<RuleResult>,
+    pub metrics: Metrics,
+}
+
+/// How long an excerpt of a message may be when no words are flagged.
+const EXCERPT_CHARS: usize = 80;
+
+/// Builds the scorecard of a conversation from its verdicts.
+pub fn scorecard(conv: &Conversation, verdicts: Vec<(usize, Verdict)>, metrics: Metrics, settings: &Settings) -> Scorecard {
+    let mut earned = 0.0;
+    let mut possible = 0.0;
+    let mut auto_failed = false;
+    let rules = verdicts
+        .into_iter()
+        .map(|(rule, verdict)| {
+            let policy = &settings.rules[rule];
+            match verdict.outcome {
+                Outcome::Pass => {
+                    earned += policy.weight;
+                    possible += policy.weight;
+                }
+                Outcome::Fail => {
+                    possible += policy.weight;
+                    auto_failed |= policy.critical;
+                }
+                Outcome::Na => {}
+            }
+            let findings = verdict
+                .findings
+                .into_iter()
+                .map(|f| {
+                    let text = conv.messages.get(f.message).map_or("", |m| &m.text);
+                    let span = f.span.filter(|&(s, e)| s <= e && e <= text.len() && text.is_char_boundary(s) && text.is_char_boundary(e));
+                    ReportedFinding {
+                        message: f.message,
+                        start: span.map(|s| s.0),
+                        end: span.map(|s| s.1),
+                        excerpt: match span {
+                            Some((s, e)) => text[s..e].to_string(),
+                            None => text::shorten(text, EXCERPT_CHARS),
+                        },
+                        note: f.note,
+                    }
+                })
+                .collect();
+            RuleResult { rule, outcome: verdict.outcome, severity: policy.severity, findings }
+        })
+        .collect();
+    let score = if auto_failed {
+        0.0
+    } else if possible > 0.0 {
+        (earned / possible * 1000.0).round() / 10.0
+    } else {
+        100.0
+    };
+    Scorecard {
+        id: conv.id.to_string(),
+        agent: conv.primary_agent().map(str::to_string),
+        team: conv.team.as_deref().map(str::to_string),
+        week: conv.start_time().and_then(timestamp::iso_week),
+        score,
+        passed: !auto_failed && score >= settings.pass_mark,
+        auto_failed,
+        rules,
+        metrics,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::{Finding, Verdict};
+
+    fn verdicts(outcomes: &[(usize, Outcome)]) -> Vec<(usize, Verdict)> {
+        outcomes
+            .iter()
+            .map(|&(i, o)| {
+                let findings = if o == Outcome::Fail { vec![Finding { message: 0, span: Some((0, 2)), note: "n".into() }] } else { vec![] };
+                (i, Verdict { outcome: o, findings })
+            })
+            .collect()
+    }
+
+    #[test]
+    fn weights_na_and_critical() {
+        let conv = Conversation::new("c");
+        let mut s = Settings::defaults();
+        // greeting (10) pass, empathy (15) fail, probing (10) na
+        let card = scorecard(&conv, verdicts(&[(0, Outcome::Pass), (1, Outcome::Fail), (2, Outcome::Na)]), Metrics::default(), &s);
+        assert_eq!(card.score, 40.0);
+        assert!(!card.passed && !card.auto_failed);
+        // na leaves the denominator: same as if the rule were off
+        let card2 = scorecard(&conv, verdicts(&[(0, Outcome::Pass), (1, Outcome::Fail)]), Metrics::default(), &s);
+        assert_eq!(card.score, card2.score);
+        s.rules[1].critical = true;
+        let card = scorecard(&conv, verdicts(&[(0, Outcome::Pass), (1, Outcome::Fail)]), Metrics::default(), &s);
+        assert_eq!((card.score, card.auto_failed, card.passed), (0.0, true, false));
+        let card = scorecard(&conv, verdicts(&[(2, Outcome::Na)]), Metrics::default(), &s);
+        assert_eq!((card.score, card.passed), (100.0, true));
+    }
+}

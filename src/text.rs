@@ -1,0 +1,141 @@
+//! Small text utilities shared by rules: sentences, questions, words, quotes.
+
+use crate::phrases::is_word_char;
+use std::ops::Range;
+
+/// Byte ranges of the sentences of `text`, each ending after its closing
+/// punctuation (`.`, `!`, `?`, runs of them) or at a line break.
+pub fn sentences(text: &str) -> Vec<Range<usize>> {
+    let mut out = Vec::new();
+    let bytes = text.as_bytes();
+    let mut start = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b == b'\n' || (matches!(b, b'.' | b'!' | b'?') && !is_inner_dot(bytes, i)) {
+            let mut end = i + 1;
+            while end < bytes.len() && matches!(bytes[end], b'.' | b'!' | b'?') {
+                end += 1;
+            }
+            push_trimmed(text, start..end, &mut out);
+            start = end;
+            i = end;
+        } else {
+            i += 1;
+        }
+    }
+    push_trimmed(text, start..bytes.len(), &mut out);
+    out
+}
+
+/// A dot inside a number, an abbreviation or an address ("3.5", "U.S.", "e.g.", "site.com").
+fn is_inner_dot(bytes: &[u8], i: usize) -> bool {
+    bytes[i] == b'.' && i + 1 < bytes.len() && bytes[i + 1].is_ascii_alphanumeric()
+}
+
+fn push_trimmed(text: &str, r: Range<usize>, out: &mut Vec<Range<usize>>) {
+    let s = &text[r.clone()];
+    let lead = s.len() - s.trim_start().len();
+    let trail = s.len() - s.trim_end().len();
+    if lead + trail < s.len() {
+        out.push(r.start + lead..r.end - trail);
+    }
+}
+
+/// Sentences that end with a question mark.
+pub fn questions(text: &str) -> impl Iterator<Item = Range<usize>> + '_ {
+    sentences(text).into_iter().filter(move |r| text[r.clone()].trim_end_matches(['.', '!']).ends_with('?'))
+}
+
+/// Byte ranges of the words of `text` (letters, digits, inner apostrophes and hyphens).
+pub fn words(text: &str) -> impl Iterator<Item = Range<usize>> + '_ {
+    let mut iter = text.char_indices().peekable();
+    std::iter::from_fn(move || {
+        let (start, _) = iter.by_ref().find(|&(_, c)| is_word_char(c))?;
+        let mut end = start;
+        while let Some(&(i, c)) = iter.peek() {
+            let joiner = matches!(c, '\'' | '\u{2019}' | '-');
+            if is_word_char(c) || (joiner && text[i + c.len_utf8()..].chars().next().is_some_and(is_word_char)) {
+                end = i + c.len_utf8();
+                iter.next();
+            } else {
+                break;
+            }
+        }
+        Some(start..end.max(start + text[start..].chars().next().map_or(1, char::len_utf8)))
+    })
+}
+
+/// Number of words in `text`.
+pub fn word_count(text: &str) -> usize {
+    words(text).count()
+}
+
+/// Byte ranges inside double quotes (straight or typographic) and lines
+/// quoted with `>`: words the author is citing, not saying.
+pub fn quoted_spans(text: &str) -> Vec<Range<usize>> {
+    let mut out = Vec::new();
+    let mut open: Option<usize> = None;
+    for (i, c) in text.char_indices() {
+        match (c, open) {
+            ('"' | '\u{201C}', None) => open = Some(i + c.len_utf8()),
+            ('"' | '\u{201D}', Some(s)) => {
+                out.push(s..i);
+                open = None;
+            }
+            ('\n', Some(_)) => open = None,
+            _ => {}
+        }
+    }
+    let mut line_start = 0;
+    for line in text.split_inclusive('\n') {
+        if line.trim_start().starts_with('>') {
+            out.push(line_start..line_start + line.len());
+        }
+        line_start += line.len();
+    }
+    out
+}
+
+/// Whether `at` falls inside one of `spans`.
+pub fn inside(spans: &[Range<usize>], at: usize) -> bool {
+    spans.iter().any(|r| r.contains(&at))
+}
+
+/// `text` shortened to at most `max` characters, with an ellipsis when cut.
+pub fn shorten(text: &str, max: usize) -> String {
+    let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if flat.chars().count() <= max {
+        return flat;
+    }
+    let cut: String = flat.chars().take(max.saturating_sub(1)).collect();
+    format!("{}…", cut.trim_end())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts<'a>(t: &'a str, r: &[Range<usize>]) -> Vec<&'a str> {
+        r.iter().map(|r| &t[r.clone()]).collect()
+    }
+
+    #[test]
+    fn splits_sentences_and_questions() {
+        let t = "Hi there! Could you send the U.S. address? It costs 3.5 USD.\nThanks";
+        assert_eq!(texts(t, &sentences(t)), ["Hi there!", "Could you send the U.S. address?", "It costs 3.5 USD.", "Thanks"]);
+        assert_eq!(texts(t, &questions(t).collect::<Vec<_>>()), ["Could you send the U.S. address?"]);
+    }
+
+    #[test]
+    fn words_keep_contractions() {
+        let t = "I don’t know, e-mail me!";
+        assert_eq!(texts(t, &words(t).collect::<Vec<_>>()), ["I", "don’t", "know", "e-mail", "me"]);
+    }
+
+    #[test]
+    fn quotes() {
+        let t = "You wrote \u{201C}THIS IS BAD\u{201D} and \"ok\"";
+        assert_eq!(texts(t, &quoted_spans(t)), ["THIS IS BAD", "ok"]);
+    }
+}

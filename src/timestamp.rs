@@ -1,0 +1,176 @@
+//! Timestamps: parsing every form the formats allow, and formatting.
+//!
+//! Accepted: RFC 3339 / ISO 8601 strings (`Z`, an offset, or none meaning
+//! UTC; any number of fractional digits; `T` or a space between date and
+//! time), and numbers: epoch seconds, or epoch milliseconds when larger
+//! than 10^11.
+
+use crate::model::Millis;
+use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, Utc};
+
+/// Epoch numbers above this are milliseconds, below it seconds.
+const MILLIS_THRESHOLD: f64 = 1e11;
+
+/// Parses an epoch number (seconds or milliseconds).
+pub fn from_epoch(n: f64) -> Option<Millis> {
+    if !n.is_finite() {
+        return None;
+    }
+    let ms = if n.abs() > MILLIS_THRESHOLD { n } else { n * 1000.0 };
+    // Years beyond ±200,000 are nonsense in a transcript.
+    if ms.abs() > 6.3e18 / 1000.0 {
+        return None;
+    }
+    Some(ms.round() as Millis)
+}
+
+/// Parses a timestamp string; `None` when it is not a date-time we know.
+pub fn parse_str(s: &str) -> Option<Millis> {
+    let s = s.trim();
+    if let Some(ms) = parse_fast(s.as_bytes()) {
+        return Some(ms);
+    }
+    if let Ok(dt) = DateTime::parse_from_rfc3339(s) {
+        return Some(dt.timestamp_millis());
+    }
+    for fmt in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M"] {
+        if let Ok(ndt) = NaiveDateTime::parse_from_str(s, fmt) {
+            return Some(ndt.and_utc().timestamp_millis());
+        }
+    }
+    for fmt in ["%Y-%m-%d %H:%M:%S%.f%:z", "%Y-%m-%d %H:%M:%S%.f%z", "%Y-%m-%dT%H:%M:%S%.f%z"] {
+        if let Ok(dt) = DateTime::parse_from_str(s, fmt) {
+            return Some(dt.timestamp_millis());
+        }
+    }
+    if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+        return d.and_hms_opt(0, 0, 0).map(|dt| dt.and_utc().timestamp_millis());
+    }
+    // A number written as a string.
+    s.parse::<f64>().ok().and_then(from_epoch)
+}
+
+/// The common shape `YYYY-MM-DDTHH:MM:SS[.fff...][Z|±HH:MM]`, without chrono.
+fn parse_fast(b: &[u8]) -> Option<Millis> {
+    if b.len() < 19 || b[4] != b'-' || b[7] != b'-' || !(b[10] == b'T' || b[10] == b' ') {
+        return None;
+    }
+    if b[13] != b':' || b[16] != b':' {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| -> Option<i64> {
+        let mut v = 0i64;
+        for &c in &b[r] {
+            if !c.is_ascii_digit() {
+                return None;
+            }
+            v = v * 10 + i64::from(c - b'0');
+        }
+        Some(v)
+    };
+    let (year, month, day) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let (hour, min, sec) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    if !(1..=12).contains(&month) || !(1..=31).contains(&day) || hour > 23 || min > 59 || sec > 60 {
+        return None;
+    }
+    let mut i = 19;
+    let mut frac_ms = 0i64;
+    if i < b.len() && b[i] == b'.' {
+        i += 1;
+        let start = i;
+        while i < b.len() && b[i].is_ascii_digit() {
+            if i - start < 3 {
+                frac_ms = frac_ms * 10 + i64::from(b[i] - b'0');
+            }
+            i += 1;
+        }
+        let digits = i - start;
+        if digits == 0 {
+            return None;
+        }
+        for _ in digits..3 {
+            frac_ms *= 10;
+        }
+    }
+    let offset_s = match &b[i..] {
+        [] | [b'Z'] | [b'z'] => 0,
+        [sign @ (b'+' | b'-'), h1, h2, b':', m1, m2] | [sign @ (b'+' | b'-'), h1, h2, m1, m2] => {
+            let d = |c: u8| -> Option<i64> { c.is_ascii_digit().then(|| i64::from(c - b'0')) };
+            let off = (d(*h1)? * 10 + d(*h2)?) * 3600 + (d(*m1)? * 10 + d(*m2)?) * 60;
+            if *sign == b'+' {
+                off
+            } else {
+                -off
+            }
+        }
+        _ => return None,
+    };
+    let date = NaiveDate::from_ymd_opt(year as i32, month as u32, day as u32)?;
+    let days = i64::from(date.num_days_from_ce()) - 719_163; // days from 0001-01-01 to 1970-01-01
+    let secs = days * 86_400 + hour * 3600 + min * 60 + sec - offset_s;
+    Some(secs * 1000 + frac_ms)
+}
+
+/// Formats milliseconds as RFC 3339 UTC (`2026-11-09T09:17:43Z`, with
+/// milliseconds only when they are not zero).
+pub fn format(ms: Millis) -> String {
+    match DateTime::<Utc>::from_timestamp_millis(ms) {
+        Some(dt) if ms % 1000 == 0 => dt.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+        Some(dt) => dt.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),
+        None => ms.to_string(),
+    }
+}
+
+/// The ISO week of a moment, as `2026-W46`.
+pub fn iso_week(ms: Millis) -> Option<String> {
+    let dt = DateTime::<Utc>::from_timestamp_millis(ms)?;
+    let w = dt.iso_week();
+    Some(format!("{:04}-W{:02}", w.year(), w.week()))
+}
+
+/// Serde helper: an optional timestamp as an RFC 3339 string.
+pub fn serialize_opt<S: serde::Serializer>(v: &Option<Millis>, s: S) -> Result<S::Ok, S::Error> {
+    match v {
+        Some(ms) => s.serialize_str(&format(*ms)),
+        None => s.serialize_none(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_every_documented_form() {
+        let base = 1_762_679_863_000; // 2025-11-09T09:17:43Z
+        assert_eq!(parse_str("2025-11-09T09:17:43Z"), Some(base));
+        assert_eq!(parse_str("2025-11-09T09:17:43.250Z"), Some(base + 250));
+        assert_eq!(parse_str("2025-11-09T09:17:43.250123Z"), Some(base + 250));
+        assert_eq!(parse_str("2025-11-09T10:17:43+01:00"), Some(base));
+        assert_eq!(parse_str("2025-11-09T04:17:43-0500"), Some(base));
+        assert_eq!(parse_str("2025-11-09T09:17:43"), Some(base));
+        assert_eq!(parse_str("2025-11-09 09:17:43"), Some(base));
+        assert_eq!(parse_str("1762679863"), Some(base));
+        assert_eq!(from_epoch(1_762_679_863.0), Some(base));
+        assert_eq!(from_epoch(1_762_679_863_000.0), Some(base));
+        assert_eq!(parse_str("yesterday"), None);
+        assert_eq!(parse_str("2025-13-09T09:17:43Z"), None);
+    }
+
+    #[test]
+    fn fast_path_agrees_with_chrono() {
+        for s in ["2026-02-28T23:59:59Z", "2024-02-29T00:00:00.5+05:30", "1999-12-31T12:00:00-08:00"] {
+            let fast = parse_fast(s.as_bytes()).unwrap();
+            let slow = DateTime::parse_from_rfc3339(s).unwrap().timestamp_millis();
+            assert_eq!(fast, slow, "{s}");
+        }
+    }
+
+    #[test]
+    fn formats_and_weeks() {
+        assert_eq!(format(1_762_679_863_000), "2025-11-09T09:17:43Z");
+        assert_eq!(format(1_762_679_863_250), "2025-11-09T09:17:43.250Z");
+        assert_eq!(iso_week(parse_str("2026-11-09T09:17:43Z").unwrap()).unwrap(), "2026-W46");
+        assert_eq!(iso_week(parse_str("2027-01-01T00:00:00Z").unwrap()).unwrap(), "2026-W53");
+    }
+}
