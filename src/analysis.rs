@@ -37,7 +37,13 @@ impl<'c, 'a> Analysis<'c, 'a> {
             }
             hit_ranges.push(start..hits.len() as u32);
         }
-        Analysis { conv, agent, customer, hits, hit_ranges }
+        Analysis {
+            conv,
+            agent,
+            customer,
+            hits,
+            hit_ranges,
+        }
     }
 
     /// The text of message `i`.
@@ -63,7 +69,9 @@ impl<'c, 'a> Analysis<'c, 'a> {
 
     /// The first hit of any of `lists` in message `i` that is not negated.
     pub fn find_any(&self, i: usize, lists: &[ListId]) -> Option<&Hit> {
-        self.hits(i).iter().find(|h| !h.negated && lists.contains(&h.list))
+        self.hits(i)
+            .iter()
+            .find(|h| !h.negated && lists.contains(&h.list))
     }
 
     /// Index of the customer's first message.
@@ -85,11 +93,16 @@ impl<'c, 'a> Analysis<'c, 'a> {
     /// The agent's last turn: the last agent message and the agent messages
     /// right before it with no customer message in between (at most two).
     pub fn final_agent_turn(&self) -> Vec<usize> {
-        let Some(&last) = self.agent.last() else { return Vec::new() };
+        let Some(&last) = self.agent.last() else {
+            return Vec::new();
+        };
         let mut turn = vec![last];
         if self.agent.len() >= 2 {
             let prev = self.agent[self.agent.len() - 2];
-            if !self.conv.messages[prev + 1..last].iter().any(|m| m.is_customer()) {
+            if !self.conv.messages[prev + 1..last]
+                .iter()
+                .any(|m| m.is_customer())
+            {
                 turn.insert(0, prev);
             }
         }
@@ -132,7 +145,10 @@ pub struct Wait {
 
 /// Computes every customer wait. `None` when a timestamp is missing.
 pub fn customer_waits(conv: &Conversation) -> Option<Vec<Wait>> {
-    let relevant = conv.messages.iter().filter(|m| m.is_agent_visible() || m.is_customer());
+    let relevant = conv
+        .messages
+        .iter()
+        .filter(|m| m.is_agent_visible() || m.is_customer());
     if relevant.clone().any(|m| m.ts.is_none()) {
         return None;
     }
@@ -149,12 +165,20 @@ pub fn customer_waits(conv: &Conversation) -> Option<Vec<Wait>> {
             }
         } else if m.is_agent_visible() {
             if let Some((c, start)) = open.take() {
-                waits.push(Wait { customer_msg: c, answered_by: Some(i), millis: m.ts? - start });
+                waits.push(Wait {
+                    customer_msg: c,
+                    answered_by: Some(i),
+                    millis: m.ts? - start,
+                });
             }
         }
     }
     if let (Some((c, start)), Some(end)) = (open, last_ts) {
-        waits.push(Wait { customer_msg: c, answered_by: None, millis: end - start });
+        waits.push(Wait {
+            customer_msg: c,
+            answered_by: None,
+            millis: end - start,
+        });
     }
     Some(waits)
 }
@@ -181,9 +205,16 @@ impl Metrics {
             let reply = a.agent.iter().find(|&&i| i > c)?;
             Some(secs(msgs[*reply].ts? - msgs[c].ts?))
         });
-        let max_gap_s = a.waits().and_then(|w| w.iter().map(|w| w.millis).max()).map(secs);
+        let max_gap_s = a
+            .waits()
+            .and_then(|w| w.iter().map(|w| w.millis).max())
+            .map(secs);
         let times = msgs.iter().filter_map(|m| m.ts);
-        let duration_s = times.clone().min().zip(times.max()).map(|(lo, hi)| secs(hi - lo));
+        let duration_s = times
+            .clone()
+            .min()
+            .zip(times.max())
+            .map(|(lo, hi)| secs(hi - lo));
         Metrics {
             first_response_s,
             max_gap_s,

@@ -6,7 +6,9 @@ use crate::config::Settings;
 use crate::ingest::{self, ReadOptions};
 use crate::pipeline::{self, Engine};
 use crate::render::terminal::Style;
-use crate::render::{CheckRenderer, CsvRenderer, JsonRenderer, JsonlRenderer, Renderer, ScoreFormat, TableRenderer};
+use crate::render::{
+    CheckRenderer, CsvRenderer, JsonRenderer, JsonlRenderer, Renderer, ScoreFormat, TableRenderer,
+};
 use crate::rules::{RuleSet, REGISTRY};
 use crate::summary::Summary;
 use clap::Parser;
@@ -34,7 +36,11 @@ where
         Ok(c) => c,
         Err(e) => {
             let _ = e.print();
-            return ExitCode::from(if e.use_stderr() { exit::INPUT } else { exit::OK });
+            return ExitCode::from(if e.use_stderr() {
+                exit::INPUT
+            } else {
+                exit::OK
+            });
         }
     };
     match run(cli) {
@@ -58,27 +64,42 @@ fn use_color(choice: ColorChoice, is_terminal: bool) -> bool {
     match choice {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
-        ColorChoice::Auto => is_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+        ColorChoice::Auto => {
+            is_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        }
     }
 }
 
 fn score(args: ScoreArgs) -> miette::Result<u8> {
     let settings = load_settings(&args.input)?;
-    let style = Style { color: args.input.output.is_none() && use_color(args.input.color, std::io::stdout().is_terminal()) };
+    let style = Style {
+        color: args.input.output.is_none()
+            && use_color(args.input.color, std::io::stdout().is_terminal()),
+    };
     let renderer: Box<dyn Renderer> = match args.format {
         ScoreFormat::Table => Box::new(TableRenderer { style }),
         ScoreFormat::Jsonl => Box::new(JsonlRenderer),
         ScoreFormat::Json => Box::new(JsonRenderer),
-        ScoreFormat::Csv => Box::new(CsvRenderer { rules: enabled_rules(&settings) }),
+        ScoreFormat::Csv => Box::new(CsvRenderer {
+            rules: enabled_rules(&settings),
+        }),
     };
     let fail_under = args.fail_under;
-    execute(&args.input, settings, renderer, |s| fail_under.is_some_and(|min| s.lowest.is_some_and(|l| l < min)))
+    execute(&args.input, settings, renderer, |s| {
+        fail_under.is_some_and(|min| s.lowest.is_some_and(|l| l < min))
+    })
 }
 
 fn check(args: CheckArgs) -> miette::Result<u8> {
     let settings = load_settings(&args.input)?;
-    let style = Style { color: args.input.output.is_none() && use_color(args.input.color, std::io::stdout().is_terminal()) };
-    let renderer = Box::new(CheckRenderer { style, format: args.format });
+    let style = Style {
+        color: args.input.output.is_none()
+            && use_color(args.input.color, std::io::stdout().is_terminal()),
+    };
+    let renderer = Box::new(CheckRenderer {
+        style,
+        format: args.format,
+    });
     let threshold = args.fail_on.threshold();
     execute(&args.input, settings, renderer, |s| match threshold {
         Some(crate::rules::Severity::Error) => s.errors > 0,
@@ -88,7 +109,9 @@ fn check(args: CheckArgs) -> miette::Result<u8> {
 }
 
 fn enabled_rules(settings: &Settings) -> Vec<usize> {
-    (0..REGISTRY.len()).filter(|&i| settings.rules[i].enabled).collect()
+    (0..REGISTRY.len())
+        .filter(|&i| settings.rules[i].enabled)
+        .collect()
 }
 
 fn load_settings(input: &InputArgs) -> miette::Result<Settings> {
@@ -99,7 +122,12 @@ fn load_settings(input: &InputArgs) -> miette::Result<Settings> {
 }
 
 /// Reads, scores and renders; then decides the exit code.
-fn execute(input: &InputArgs, settings: Settings, renderer: Box<dyn Renderer>, crossed: impl Fn(&Summary) -> bool) -> miette::Result<u8> {
+fn execute(
+    input: &InputArgs,
+    settings: Settings,
+    renderer: Box<dyn Renderer>,
+    crossed: impl Fn(&Summary) -> bool,
+) -> miette::Result<u8> {
     let mut paths = input.paths.clone();
     if paths.is_empty() {
         if std::io::stdin().is_terminal() {
@@ -113,14 +141,26 @@ fn execute(input: &InputArgs, settings: Settings, renderer: Box<dyn Renderer>, c
     }
     let (sources, missing) = ingest::expand(&paths);
     let color_errors = use_color(input.color, std::io::stderr().is_terminal());
-    let engine = Engine { rules: RuleSet::new(&settings), settings, renderer, color_errors };
+    let engine = Engine {
+        rules: RuleSet::new(&settings),
+        settings,
+        renderer,
+        color_errors,
+    };
     let stderr = std::io::stderr();
     let mut err = stderr.lock();
     for e in &missing {
         let _ = err.write_all(engine.report(e).as_bytes());
     }
-    let opts = ReadOptions { format: input.input_format, csv_columns: input.csv_column.clone(), ..ReadOptions::default() };
-    let threads = input.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())).max(1);
+    let opts = ReadOptions {
+        format: input.input_format,
+        csv_columns: input.csv_column.clone(),
+        ..ReadOptions::default()
+    };
+    let threads = input
+        .threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .max(1);
     let result = match &input.output {
         Some(path) => {
             let file = std::fs::File::create(path)
@@ -138,7 +178,12 @@ fn execute(input: &InputArgs, settings: Settings, renderer: Box<dyn Renderer>, c
     let mut summary = match result {
         Ok(s) => s,
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return Ok(exit::OK),
-        Err(e) => return Err(miette::miette!(code = "chatlint::output", "cannot write output: {e}")),
+        Err(e) => {
+            return Err(miette::miette!(
+                code = "chatlint::output",
+                "cannot write output: {e}"
+            ))
+        }
     };
     summary.input_problems += missing.len();
     let _ = writeln!(err, "{}", summary.accounting_line());
@@ -156,20 +201,41 @@ fn rule(args: RuleArgs) -> miette::Result<u8> {
     let mut out = std::io::stdout().lock();
     match args.id {
         None => {
-            let _ = writeln!(out, "{:<20} {:>6}  {:<8} SUMMARY", "RULE", "WEIGHT", "SEVERITY");
+            let _ = writeln!(
+                out,
+                "{:<20} {:>6}  {:<8} SUMMARY",
+                "RULE", "WEIGHT", "SEVERITY"
+            );
             for (i, e) in REGISTRY.iter().enumerate() {
                 let s = &settings.rules[i];
-                let _ = writeln!(out, "{:<20} {:>6}  {:<8} {}", e.meta.id, s.weight, s.severity.as_str(), e.meta.summary);
+                let _ = writeln!(
+                    out,
+                    "{:<20} {:>6}  {:<8} {}",
+                    e.meta.id,
+                    s.weight,
+                    s.severity.as_str(),
+                    e.meta.summary
+                );
             }
         }
         Some(id) => {
             let Some((i, e)) = crate::rules::entry(&id) else {
                 let ids: Vec<_> = REGISTRY.iter().map(|e| e.meta.id).collect();
-                return Err(miette::miette!(code = "chatlint::usage", help = format!("rules: {}", ids.join(", ")), "unknown rule {id:?}"));
+                return Err(miette::miette!(
+                    code = "chatlint::usage",
+                    help = format!("rules: {}", ids.join(", ")),
+                    "unknown rule {id:?}"
+                ));
             };
             let s = &settings.rules[i];
             let _ = write!(out, "{}", e.meta.doc);
-            let _ = writeln!(out, "\nDefaults: weight {}, severity {}, critical {}.", s.weight, s.severity.as_str(), s.critical);
+            let _ = writeln!(
+                out,
+                "\nDefaults: weight {}, severity {}, critical {}.",
+                s.weight,
+                s.severity.as_str(),
+                s.critical
+            );
         }
     }
     Ok(exit::OK)

@@ -120,10 +120,24 @@ pub enum ColorChoice {
 
 fn parse_mapping(s: &str) -> Result<(String, String), String> {
     let (field, header) = s.split_once('=').ok_or("expected FIELD=HEADER")?;
-    const FIELDS: &[&str] =
-        &["conversation_id", "timestamp", "role", "author", "name", "text", "team", "agent", "event", "channel", "internal"];
+    const FIELDS: &[&str] = &[
+        "conversation_id",
+        "timestamp",
+        "role",
+        "author",
+        "name",
+        "text",
+        "team",
+        "agent",
+        "event",
+        "channel",
+        "internal",
+    ];
     if !FIELDS.contains(&field) {
-        return Err(format!("unknown field {field:?}; fields: {}", FIELDS.join(", ")));
+        return Err(format!(
+            "unknown field {field:?}; fields: {}",
+            FIELDS.join(", ")
+        ));
     }
     Ok((field.to_string(), header.to_string()))
 }

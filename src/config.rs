@@ -102,32 +102,49 @@ impl Settings {
         let mut s = Settings {
             pass_mark: 0.0,
             rules: vec![
-                RuleSettings { enabled: true, weight: 0.0, severity: Severity::Warning, critical: false };
+                RuleSettings {
+                    enabled: true,
+                    weight: 0.0,
+                    severity: Severity::Warning,
+                    critical: false
+                };
                 REGISTRY.len()
             ],
             max_gap_s: 0.0,
         };
-        s.apply("rules/defaults.toml", DEFAULTS).expect("built-in defaults are valid");
+        s.apply("rules/defaults.toml", DEFAULTS)
+            .expect("built-in defaults are valid");
         s
     }
 
     /// Defaults overlaid with the file at `path`.
     pub fn load(path: &Path) -> miette::Result<Settings> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| miette::miette!(code = "chatlint::config", "cannot read configuration {}: {e}", path.display()))?;
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            miette::miette!(
+                code = "chatlint::config",
+                "cannot read configuration {}: {e}",
+                path.display()
+            )
+        })?;
         let mut s = Settings::defaults();
-        s.apply(&path.display().to_string(), &text)?;
+        s.apply(&path.display().to_string(), &text)
+            .map_err(|e| miette::Report::new(*e))?;
         Ok(s)
     }
 
     /// Overlays one TOML document.
-    pub fn apply(&mut self, name: &str, text: &str) -> Result<(), ConfigError> {
-        let err = |message: String, span: Option<std::ops::Range<usize>>, label: &str, help: Option<String>| ConfigError {
-            message,
-            src: NamedSource::new(name, text.to_string()),
-            span: span.map(Into::into),
-            label: label.to_string(),
-            help,
+    pub fn apply(&mut self, name: &str, text: &str) -> Result<(), Box<ConfigError>> {
+        let err = |message: String,
+                   span: Option<std::ops::Range<usize>>,
+                   label: &str,
+                   help: Option<String>| {
+            Box::new(ConfigError {
+                message,
+                src: NamedSource::new(name, text.to_string()),
+                span: span.map(Into::into),
+                label: label.to_string(),
+                help,
+            })
         };
         let file: FileConfig = toml::from_str(text).map_err(|e| {
             let help = e.message().contains("unknown field").then(|| {
@@ -137,7 +154,12 @@ impl Settings {
         })?;
         if let Some(pm) = file.pass_mark {
             if !(0.0..=100.0).contains(pm.get_ref()) {
-                return Err(err("pass_mark must be between 0 and 100".into(), Some(pm.span()), "out of range", None));
+                return Err(err(
+                    "pass_mark must be between 0 and 100".into(),
+                    Some(pm.span()),
+                    "out of range",
+                    None,
+                ));
             }
             self.pass_mark = *pm.get_ref();
         }
@@ -147,7 +169,12 @@ impl Settings {
             let rule = &mut self.rules[i];
             if let Some(w) = &cfg.weight {
                 if !(w.get_ref().is_finite() && *w.get_ref() >= 0.0) {
-                    return Err(err("weight must be a number of 0 or more".into(), Some(w.span()), "invalid weight", None));
+                    return Err(err(
+                        "weight must be a number of 0 or more".into(),
+                        Some(w.span()),
+                        "invalid weight",
+                        None,
+                    ));
                 }
                 rule.weight = *w.get_ref();
             }
@@ -162,10 +189,20 @@ impl Settings {
             }
             if let Some(g) = &cfg.max_gap_s {
                 if id != "response-gap" {
-                    return Err(err(format!("max_gap_s applies only to response-gap, not {id}"), Some(g.span()), "not an option of this rule", None));
+                    return Err(err(
+                        format!("max_gap_s applies only to response-gap, not {id}"),
+                        Some(g.span()),
+                        "not an option of this rule",
+                        None,
+                    ));
                 }
                 if !(g.get_ref().is_finite() && *g.get_ref() >= 0.0) {
-                    return Err(err("max_gap_s must be 0 or more seconds".into(), Some(g.span()), "invalid threshold", None));
+                    return Err(err(
+                        "max_gap_s must be 0 or more seconds".into(),
+                        Some(g.span()),
+                        "invalid threshold",
+                        None,
+                    ));
                 }
                 self.max_gap_s = *g.get_ref();
             }
@@ -175,7 +212,10 @@ impl Settings {
 
     /// Settings of a rule by id.
     pub fn rule(&self, id: &str) -> Option<&RuleSettings> {
-        REGISTRY.iter().position(|e| e.meta.id == id).map(|i| &self.rules[i])
+        REGISTRY
+            .iter()
+            .position(|e| e.meta.id == id)
+            .map(|i| &self.rules[i])
     }
 }
 
@@ -196,7 +236,10 @@ mod tests {
         let s = Settings::defaults();
         assert_eq!(s.pass_mark, 80.0);
         assert_eq!(s.max_gap_s, 30.0);
-        assert!(s.rules.iter().all(|r| r.weight > 0.0 && r.enabled && !r.critical));
+        assert!(s
+            .rules
+            .iter()
+            .all(|r| r.weight > 0.0 && r.enabled && !r.critical));
     }
 
     #[test]
@@ -207,10 +250,18 @@ mod tests {
         assert!(s.rule("shouting").unwrap().critical);
         assert_eq!(s.max_gap_s, 60.0);
 
-        let e = s.apply("c.toml", "pass_mark = 70\n[rules.greetin]\nweight = 1\n").unwrap_err();
-        assert!(e.message.contains("unknown field `greetin`"), "{}", e.message);
+        let e = s
+            .apply("c.toml", "pass_mark = 70\n[rules.greetin]\nweight = 1\n")
+            .unwrap_err();
+        assert!(
+            e.message.contains("unknown field `greetin`"),
+            "{}",
+            e.message
+        );
         assert_eq!(e.span.unwrap().offset(), 22);
-        let e = s.apply("c.toml", "[rules.closing]\nmax_gap_s = 5\n").unwrap_err();
+        let e = s
+            .apply("c.toml", "[rules.closing]\nmax_gap_s = 5\n")
+            .unwrap_err();
         assert!(e.message.contains("only to response-gap"));
         assert!(s.apply("c.toml", "pass_mark = 170\n").is_err());
     }

@@ -68,7 +68,10 @@ struct Automaton {
 impl Automaton {
     fn build(entries: Vec<(String, PatternInfo)>) -> Automaton {
         if entries.is_empty() {
-            return Automaton { ac: None, patterns: Vec::new() };
+            return Automaton {
+                ac: None,
+                patterns: Vec::new(),
+            };
         }
         let (texts, patterns): (Vec<String>, Vec<PatternInfo>) = entries.into_iter().unzip();
         let ac = AhoCorasickBuilder::new()
@@ -83,7 +86,10 @@ impl Automaton {
                     .build(&texts)
             })
             .expect("phrase automaton builds");
-        Automaton { ac: Some(ac), patterns }
+        Automaton {
+            ac: Some(ac),
+            patterns,
+        }
     }
 
     fn scan(&self, text: &str, out: &mut Vec<Hit>) {
@@ -103,12 +109,23 @@ impl Automaton {
             } else {
                 continue;
             };
-            let hit = Hit { list: info.list, start: start as u32, end: end as u32, negated: false };
-            // The same list can match twice at one place (a phrase and its longer form).
-            if out[first..].iter().any(|h| h.list == hit.list && h.start == hit.start) {
+            let hit = Hit {
+                list: info.list,
+                start: start as u32,
+                end: end as u32,
+                negated: false,
+            };
+            // The same phrase can be listed twice (or under two spellings).
+            if out[first..]
+                .iter()
+                .any(|h| h.list == hit.list && h.start == hit.start && h.end == hit.end)
+            {
                 continue;
             }
-            out.push(Hit { negated: negated_before(text, start), ..hit });
+            out.push(Hit {
+                negated: negated_before(text, start),
+                ..hit
+            });
         }
         out[first..].sort_by_key(|h| (h.start, std::cmp::Reverse(h.end), h.list.0));
     }
@@ -131,7 +148,11 @@ impl Matcher {
         let mut customer = Vec::new();
         for def in defs {
             let id = ListId(names.len() as u16);
-            assert!(by_name.insert(def.name, id).is_none(), "duplicate phrase list {}", def.name);
+            assert!(
+                by_name.insert(def.name, id).is_none(),
+                "duplicate phrase list {}",
+                def.name
+            );
             names.push(def.name);
             let target = match def.scope {
                 Scope::Agent => &mut agent,
@@ -159,7 +180,10 @@ impl Matcher {
 
     /// The id of a list by name; panics on a name no rule declared (a bug).
     pub fn id(&self, name: &str) -> ListId {
-        *self.by_name.get(name).unwrap_or_else(|| panic!("unknown phrase list {name}"))
+        *self
+            .by_name
+            .get(name)
+            .unwrap_or_else(|| panic!("unknown phrase list {name}"))
     }
 
     /// The name of a list.
@@ -182,13 +206,19 @@ pub fn is_word_char(c: char) -> bool {
 }
 
 fn boundary_before(text: &str, at: usize) -> bool {
-    text[..at].chars().next_back().is_none_or(|c| !is_word_char(c))
+    text[..at]
+        .chars()
+        .next_back()
+        .is_none_or(|c| !is_word_char(c))
         || text[at..].chars().next().is_some_and(|c| !is_word_char(c))
 }
 
 fn boundary_after(text: &str, at: usize) -> bool {
     text[at..].chars().next().is_none_or(|c| !is_word_char(c))
-        || text[..at].chars().next_back().is_some_and(|c| !is_word_char(c))
+        || text[..at]
+            .chars()
+            .next_back()
+            .is_some_and(|c| !is_word_char(c))
 }
 
 fn extend_word(bytes: &[u8], mut end: usize) -> usize {
@@ -199,7 +229,9 @@ fn extend_word(bytes: &[u8], mut end: usize) -> usize {
 }
 
 /// Words that negate what follows them in the same clause.
-const NEGATORS: &[&str] = &["not", "no", "never", "nothing", "without", "hardly", "nor", "neither", "none"];
+const NEGATORS: &[&str] = &[
+    "not", "no", "never", "nothing", "without", "hardly", "nor", "neither", "none",
+];
 
 /// Whether a negation word stands among the three words before `at`, in the same clause.
 pub fn negated_before(text: &str, at: usize) -> bool {
@@ -209,14 +241,20 @@ pub fn negated_before(text: &str, at: usize) -> bool {
         .take(40)
         .find(|&(_, c)| matches!(c, '.' | '!' | '?' | ';' | ',' | '\n' | ':'))
         .map_or(at.saturating_sub(40), |(i, _)| i + 1);
-    let window_start = (0..=window_start).rev().find(|&i| text.is_char_boundary(i)).unwrap_or(0);
+    let window_start = (0..=window_start)
+        .rev()
+        .find(|&i| text.is_char_boundary(i))
+        .unwrap_or(0);
     let words: Vec<&str> = text[window_start..at]
         .split(|c: char| !(is_word_char(c) || c == '\'' || c == '\u{2019}'))
         .filter(|w| !w.is_empty())
         .collect();
     words.iter().rev().take(3).any(|w| {
         let w = w.to_ascii_lowercase();
-        NEGATORS.contains(&w.as_str()) || w.ends_with("n't") || w.ends_with("n\u{2019}t") || w == "cannot"
+        NEGATORS.contains(&w.as_str())
+            || w.ends_with("n't")
+            || w.ends_with("n\u{2019}t")
+            || w == "cannot"
     })
 }
 
@@ -225,8 +263,16 @@ mod tests {
     use super::*;
 
     fn matcher() -> Matcher {
-        static A: ListDef = ListDef { name: "t.a", scope: Scope::Agent, source: "hi\nthank you\nthank you for contacting\napologi*\ndon't worry # comment\n" };
-        static B: ListDef = ListDef { name: "t.b", scope: Scope::Agent, source: "thank you\nsorry" };
+        static A: ListDef = ListDef {
+            name: "t.a",
+            scope: Scope::Agent,
+            source: "hi\nthank you\nthank you for contacting\napologi*\ndon't worry # comment\n",
+        };
+        static B: ListDef = ListDef {
+            name: "t.b",
+            scope: Scope::Agent,
+            source: "thank you\nsorry",
+        };
         Matcher::new(&[&A, &B])
     }
 
@@ -234,13 +280,24 @@ mod tests {
         let m = matcher();
         let mut out = Vec::new();
         m.scan(Scope::Agent, text, &mut out);
-        out.iter().map(|h| (m.name(h.list), text[h.start as usize..h.end as usize].to_string(), h.negated)).collect()
+        out.iter()
+            .map(|h| {
+                (
+                    m.name(h.list),
+                    text[h.start as usize..h.end as usize].to_string(),
+                    h.negated,
+                )
+            })
+            .collect()
     }
 
     #[test]
     fn word_boundaries_and_case() {
         assert_eq!(hits("Hi there"), vec![("t.a", "Hi".into(), false)]);
-        assert!(hits("This is it").is_empty(), "'hi' inside 'This' must not match");
+        assert!(
+            hits("This is it").is_empty(),
+            "'hi' inside 'This' must not match"
+        );
         assert!(hits("chi").is_empty());
     }
 
@@ -256,6 +313,6 @@ mod tests {
         assert_eq!(hits("We apologise.")[0].1, "apologise");
         assert_eq!(hits("Don\u{2019}t worry")[0].1, "Don\u{2019}t worry");
         assert_eq!(hits("I'm not sorry")[0], ("t.b", "sorry".into(), true));
-        assert_eq!(hits("No. Sorry")[0].2, false, "negation stops at the clause end");
+        assert!(!hits("No. Sorry")[0].2, "negation stops at the clause end");
     }
 }

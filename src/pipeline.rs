@@ -68,7 +68,11 @@ impl Engine {
 
     /// A miette report as text.
     pub fn report(&self, d: &dyn miette::Diagnostic) -> String {
-        let theme = if self.color_errors { miette::GraphicalTheme::unicode() } else { miette::GraphicalTheme::unicode_nocolor() };
+        let theme = if self.color_errors {
+            miette::GraphicalTheme::unicode()
+        } else {
+            miette::GraphicalTheme::unicode_nocolor()
+        };
         let mut s = String::new();
         let handler = miette::GraphicalReportHandler::new_themed(theme);
         if handler.render_report(&mut s, d).is_err() {
@@ -81,10 +85,16 @@ impl Engine {
     pub fn process(&self, batch: Batch) -> Processed {
         let mut p = Processed::default();
         match batch {
-            Batch::Native { source, data, records } => {
+            Batch::Native {
+                source,
+                data,
+                records,
+            } => {
                 for r in records {
                     match native::parse(&data[r.range.clone()], &source, r.at) {
-                        Ok(conv) => self.score_one(&conv, &format!("{source}:{}", r.at.line), &mut p),
+                        Ok(conv) => {
+                            self.score_one(&conv, &format!("{source}:{}", r.at.line), &mut p)
+                        }
                         Err(e) => self.skip(&e, &mut p),
                     }
                 }
@@ -146,7 +156,12 @@ pub fn run(
     engine.renderer.begin(&mut head);
     out.write_all(&head)?;
     let separator = engine.renderer.separator();
-    let mut writer = Writer { out, err, summary: Summary::default(), separator };
+    let mut writer = Writer {
+        out,
+        err,
+        summary: Summary::default(),
+        separator,
+    };
     if threads <= 1 {
         run_inline(engine, sources, opts, &mut writer)?;
     } else {
@@ -159,7 +174,12 @@ pub fn run(
     Ok(writer.summary)
 }
 
-fn run_inline(engine: &Engine, sources: &[Source], opts: &ReadOptions, writer: &mut Writer) -> io::Result<()> {
+fn run_inline(
+    engine: &Engine,
+    sources: &[Source],
+    opts: &ReadOptions,
+    writer: &mut Writer,
+) -> io::Result<()> {
     let mut failure: Option<io::Error> = None;
     for source in sources {
         ingest::read_source(source, opts, &mut |batch| {
@@ -176,7 +196,13 @@ fn run_inline(engine: &Engine, sources: &[Source], opts: &ReadOptions, writer: &
     Ok(())
 }
 
-fn run_parallel(engine: &Engine, sources: &[Source], opts: &ReadOptions, threads: usize, writer: &mut Writer) -> io::Result<()> {
+fn run_parallel(
+    engine: &Engine,
+    sources: &[Source],
+    opts: &ReadOptions,
+    threads: usize,
+    writer: &mut Writer,
+) -> io::Result<()> {
     let in_flight = threads * 4;
     std::thread::scope(|scope| {
         let (job_tx, job_rx) = sync_channel::<(u64, Batch)>(threads * 2);

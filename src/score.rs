@@ -58,7 +58,12 @@ pub struct Scorecard {
 const EXCERPT_CHARS: usize = 80;
 
 /// Builds the scorecard of a conversation from its verdicts.
-pub fn scorecard(conv: &Conversation, verdicts: Vec<(usize, Verdict)>, metrics: Metrics, settings: &Settings) -> Scorecard {
+pub fn scorecard(
+    conv: &Conversation,
+    verdicts: Vec<(usize, Verdict)>,
+    metrics: Metrics,
+    settings: &Settings,
+) -> Scorecard {
     let mut earned = 0.0;
     let mut possible = 0.0;
     let mut auto_failed = false;
@@ -82,7 +87,12 @@ pub fn scorecard(conv: &Conversation, verdicts: Vec<(usize, Verdict)>, metrics: 
                 .into_iter()
                 .map(|f| {
                     let text = conv.messages.get(f.message).map_or("", |m| &m.text);
-                    let span = f.span.filter(|&(s, e)| s <= e && e <= text.len() && text.is_char_boundary(s) && text.is_char_boundary(e));
+                    let span = f.span.filter(|&(s, e)| {
+                        s <= e
+                            && e <= text.len()
+                            && text.is_char_boundary(s)
+                            && text.is_char_boundary(e)
+                    });
                     ReportedFinding {
                         message: f.message,
                         start: span.map(|s| s.0),
@@ -95,7 +105,12 @@ pub fn scorecard(conv: &Conversation, verdicts: Vec<(usize, Verdict)>, metrics: 
                     }
                 })
                 .collect();
-            RuleResult { rule, outcome: verdict.outcome, severity: policy.severity, findings }
+            RuleResult {
+                rule,
+                outcome: verdict.outcome,
+                severity: policy.severity,
+                findings,
+            }
         })
         .collect();
     let score = if auto_failed {
@@ -127,8 +142,22 @@ mod tests {
         outcomes
             .iter()
             .map(|&(i, o)| {
-                let findings = if o == Outcome::Fail { vec![Finding { message: 0, span: Some((0, 2)), note: "n".into() }] } else { vec![] };
-                (i, Verdict { outcome: o, findings })
+                let findings = if o == Outcome::Fail {
+                    vec![Finding {
+                        message: 0,
+                        span: Some((0, 2)),
+                        note: "n".into(),
+                    }]
+                } else {
+                    vec![]
+                };
+                (
+                    i,
+                    Verdict {
+                        outcome: o,
+                        findings,
+                    },
+                )
             })
             .collect()
     }
@@ -138,15 +167,33 @@ mod tests {
         let conv = Conversation::new("c");
         let mut s = Settings::defaults();
         // greeting (10) pass, empathy (15) fail, probing (10) na
-        let card = scorecard(&conv, verdicts(&[(0, Outcome::Pass), (1, Outcome::Fail), (2, Outcome::Na)]), Metrics::default(), &s);
+        let card = scorecard(
+            &conv,
+            verdicts(&[(0, Outcome::Pass), (1, Outcome::Fail), (2, Outcome::Na)]),
+            Metrics::default(),
+            &s,
+        );
         assert_eq!(card.score, 40.0);
         assert!(!card.passed && !card.auto_failed);
         // na leaves the denominator: same as if the rule were off
-        let card2 = scorecard(&conv, verdicts(&[(0, Outcome::Pass), (1, Outcome::Fail)]), Metrics::default(), &s);
+        let card2 = scorecard(
+            &conv,
+            verdicts(&[(0, Outcome::Pass), (1, Outcome::Fail)]),
+            Metrics::default(),
+            &s,
+        );
         assert_eq!(card.score, card2.score);
         s.rules[1].critical = true;
-        let card = scorecard(&conv, verdicts(&[(0, Outcome::Pass), (1, Outcome::Fail)]), Metrics::default(), &s);
-        assert_eq!((card.score, card.auto_failed, card.passed), (0.0, true, false));
+        let card = scorecard(
+            &conv,
+            verdicts(&[(0, Outcome::Pass), (1, Outcome::Fail)]),
+            Metrics::default(),
+            &s,
+        );
+        assert_eq!(
+            (card.score, card.auto_failed, card.passed),
+            (0.0, true, false)
+        );
         let card = scorecard(&conv, verdicts(&[(2, Outcome::Na)]), Metrics::default(), &s);
         assert_eq!((card.score, card.passed), (100.0, true));
     }

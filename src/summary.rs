@@ -18,7 +18,11 @@ impl Digest {
         Digest {
             score: card.score,
             passed: card.passed,
-            rules: card.rules.iter().map(|r| (r.rule, r.outcome, r.findings.len(), r.severity)).collect(),
+            rules: card
+                .rules
+                .iter()
+                .map(|r| (r.rule, r.outcome, r.findings.len(), r.severity))
+                .collect(),
         }
     }
 }

@@ -28,9 +28,30 @@ pub fn sentences(text: &str) -> Vec<Range<usize>> {
     out
 }
 
-/// A dot inside a number, an abbreviation or an address ("3.5", "U.S.", "e.g.", "site.com").
+/// Words after which a dot does not end a sentence.
+const ABBREVIATIONS: &[&str] = &[
+    "mr", "mrs", "ms", "dr", "st", "vs", "etc", "approx", "jr", "sr", "prof", "inc", "ltd", "co",
+];
+
+/// A dot inside a number, an abbreviation or an address ("3.5", "U.S.",
+/// "e.g.", "site.com", "Dr. Smith").
 fn is_inner_dot(bytes: &[u8], i: usize) -> bool {
-    bytes[i] == b'.' && i + 1 < bytes.len() && bytes[i + 1].is_ascii_alphanumeric()
+    if bytes[i] != b'.' {
+        return false;
+    }
+    if i + 1 < bytes.len() && bytes[i + 1].is_ascii_alphanumeric() {
+        return true;
+    }
+    let word_start = bytes[..i]
+        .iter()
+        .rposition(|b| !b.is_ascii_alphabetic())
+        .map_or(0, |p| p + 1);
+    let word = &bytes[word_start..i];
+    let single_letter = word.len() == 1 && word_start > 0 && bytes[word_start - 1] == b'.';
+    single_letter
+        || ABBREVIATIONS
+            .iter()
+            .any(|a| a.as_bytes().eq_ignore_ascii_case(word))
 }
 
 fn push_trimmed(text: &str, r: Range<usize>, out: &mut Vec<Range<usize>>) {
@@ -44,7 +65,9 @@ fn push_trimmed(text: &str, r: Range<usize>, out: &mut Vec<Range<usize>>) {
 
 /// Sentences that end with a question mark.
 pub fn questions(text: &str) -> impl Iterator<Item = Range<usize>> + '_ {
-    sentences(text).into_iter().filter(move |r| text[r.clone()].trim_end_matches(['.', '!']).ends_with('?'))
+    sentences(text)
+        .into_iter()
+        .filter(move |r| text[r.clone()].trim_end_matches(['.', '!']).ends_with('?'))
 }
 
 /// Byte ranges of the words of `text` (letters, digits, inner apostrophes and hyphens).
@@ -55,7 +78,13 @@ pub fn words(text: &str) -> impl Iterator<Item = Range<usize>> + '_ {
         let mut end = start;
         while let Some(&(i, c)) = iter.peek() {
             let joiner = matches!(c, '\'' | '\u{2019}' | '-');
-            if is_word_char(c) || (joiner && text[i + c.len_utf8()..].chars().next().is_some_and(is_word_char)) {
+            if is_word_char(c)
+                || (joiner
+                    && text[i + c.len_utf8()..]
+                        .chars()
+                        .next()
+                        .is_some_and(is_word_char))
+            {
                 end = i + c.len_utf8();
                 iter.next();
             } else {
@@ -123,14 +152,28 @@ mod tests {
     #[test]
     fn splits_sentences_and_questions() {
         let t = "Hi there! Could you send the U.S. address? It costs 3.5 USD.\nThanks";
-        assert_eq!(texts(t, &sentences(t)), ["Hi there!", "Could you send the U.S. address?", "It costs 3.5 USD.", "Thanks"]);
-        assert_eq!(texts(t, &questions(t).collect::<Vec<_>>()), ["Could you send the U.S. address?"]);
+        assert_eq!(
+            texts(t, &sentences(t)),
+            [
+                "Hi there!",
+                "Could you send the U.S. address?",
+                "It costs 3.5 USD.",
+                "Thanks"
+            ]
+        );
+        assert_eq!(
+            texts(t, &questions(t).collect::<Vec<_>>()),
+            ["Could you send the U.S. address?"]
+        );
     }
 
     #[test]
     fn words_keep_contractions() {
         let t = "I don’t know, e-mail me!";
-        assert_eq!(texts(t, &words(t).collect::<Vec<_>>()), ["I", "don’t", "know", "e-mail", "me"]);
+        assert_eq!(
+            texts(t, &words(t).collect::<Vec<_>>()),
+            ["I", "don’t", "know", "e-mail", "me"]
+        );
     }
 
     #[test]

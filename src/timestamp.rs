@@ -16,7 +16,11 @@ pub fn from_epoch(n: f64) -> Option<Millis> {
     if !n.is_finite() {
         return None;
     }
-    let ms = if n.abs() > MILLIS_THRESHOLD { n } else { n * 1000.0 };
+    let ms = if n.abs() > MILLIS_THRESHOLD {
+        n
+    } else {
+        n * 1000.0
+    };
     // Years beyond ±200,000 are nonsense in a transcript.
     if ms.abs() > 6.3e18 / 1000.0 {
         return None;
@@ -33,18 +37,28 @@ pub fn parse_str(s: &str) -> Option<Millis> {
     if let Ok(dt) = DateTime::parse_from_rfc3339(s) {
         return Some(dt.timestamp_millis());
     }
-    for fmt in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M"] {
+    for fmt in [
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M",
+    ] {
         if let Ok(ndt) = NaiveDateTime::parse_from_str(s, fmt) {
             return Some(ndt.and_utc().timestamp_millis());
         }
     }
-    for fmt in ["%Y-%m-%d %H:%M:%S%.f%:z", "%Y-%m-%d %H:%M:%S%.f%z", "%Y-%m-%dT%H:%M:%S%.f%z"] {
+    for fmt in [
+        "%Y-%m-%d %H:%M:%S%.f%:z",
+        "%Y-%m-%d %H:%M:%S%.f%z",
+        "%Y-%m-%dT%H:%M:%S%.f%z",
+    ] {
         if let Ok(dt) = DateTime::parse_from_str(s, fmt) {
             return Some(dt.timestamp_millis());
         }
     }
     if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
-        return d.and_hms_opt(0, 0, 0).map(|dt| dt.and_utc().timestamp_millis());
+        return d
+            .and_hms_opt(0, 0, 0)
+            .map(|dt| dt.and_utc().timestamp_millis());
     }
     // A number written as a string.
     s.parse::<f64>().ok().and_then(from_epoch)
@@ -159,7 +173,11 @@ mod tests {
 
     #[test]
     fn fast_path_agrees_with_chrono() {
-        for s in ["2026-02-28T23:59:59Z", "2024-02-29T00:00:00.5+05:30", "1999-12-31T12:00:00-08:00"] {
+        for s in [
+            "2026-02-28T23:59:59Z",
+            "2024-02-29T00:00:00.5+05:30",
+            "1999-12-31T12:00:00-08:00",
+        ] {
             let fast = parse_fast(s.as_bytes()).unwrap();
             let slow = DateTime::parse_from_rfc3339(s).unwrap().timestamp_millis();
             assert_eq!(fast, slow, "{s}");
@@ -170,7 +188,13 @@ mod tests {
     fn formats_and_weeks() {
         assert_eq!(format(1_762_679_863_000), "2025-11-09T09:17:43Z");
         assert_eq!(format(1_762_679_863_250), "2025-11-09T09:17:43.250Z");
-        assert_eq!(iso_week(parse_str("2026-11-09T09:17:43Z").unwrap()).unwrap(), "2026-W46");
-        assert_eq!(iso_week(parse_str("2027-01-01T00:00:00Z").unwrap()).unwrap(), "2026-W53");
+        assert_eq!(
+            iso_week(parse_str("2026-11-09T09:17:43Z").unwrap()).unwrap(),
+            "2026-W46"
+        );
+        assert_eq!(
+            iso_week(parse_str("2027-01-01T00:00:00Z").unwrap()).unwrap(),
+            "2026-W53"
+        );
     }
 }

@@ -12,8 +12,20 @@ use std::io::Read;
 
 /// Fields chatlint reads from a CSV, with the header names it recognises.
 const FIELDS: &[(&str, &[&str])] = &[
-    ("conversation_id", &["conversation_id", "chat_id", "ticket_id", "thread_id", "conversation"]),
-    ("timestamp", &["timestamp", "ts", "created_at", "time", "date"]),
+    (
+        "conversation_id",
+        &[
+            "conversation_id",
+            "chat_id",
+            "ticket_id",
+            "thread_id",
+            "conversation",
+        ],
+    ),
+    (
+        "timestamp",
+        &["timestamp", "ts", "created_at", "time", "date"],
+    ),
     ("role", &["role", "sender_type", "author_type"]),
     ("author", &["author", "author_id", "sender"]),
     ("name", &["name", "author_name", "sender_name"]),
@@ -32,7 +44,10 @@ struct Columns {
 }
 
 impl Columns {
-    fn resolve(header: &csv::StringRecord, overrides: &[(String, String)]) -> Result<Columns, String> {
+    fn resolve(
+        header: &csv::StringRecord,
+        overrides: &[(String, String)],
+    ) -> Result<Columns, String> {
         let mut idx = HashMap::new();
         let norm = |s: &str| s.trim().trim_start_matches('\u{feff}').to_ascii_lowercase();
         for (field, aliases) in FIELDS {
@@ -40,13 +55,20 @@ impl Columns {
                 Some((_, h)) => vec![norm(h)],
                 None => aliases.iter().map(|a| a.to_string()).collect(),
             };
-            if let Some(i) = wanted.iter().find_map(|w| header.iter().position(|h| norm(h) == *w)) {
+            if let Some(i) = wanted
+                .iter()
+                .find_map(|w| header.iter().position(|h| norm(h) == *w))
+            {
                 idx.insert(*field, i);
             }
         }
         for required in ["conversation_id", "role", "text"] {
             if !idx.contains_key(required) {
-                let aliases = FIELDS.iter().find(|(f, _)| *f == required).map(|(_, a)| a.join(", ")).unwrap_or_default();
+                let aliases = FIELDS
+                    .iter()
+                    .find(|(f, _)| *f == required)
+                    .map(|(_, a)| a.join(", "))
+                    .unwrap_or_default();
                 return Err(format!(
                     "the CSV header has no {required} column (looked for: {aliases}); map one with --csv-column {required}=HEADER"
                 ));
@@ -56,17 +78,22 @@ impl Columns {
     }
 
     fn get<'r>(&self, row: &'r csv::StringRecord, field: &str) -> Option<&'r str> {
-        self.idx.get(field).and_then(|&i| row.get(i)).map(str::trim).filter(|s| !s.is_empty())
+        self.idx
+            .get(field)
+            .and_then(|&i| row.get(i))
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
     }
 }
 
 /// Maps a CSV role value to a role.
 pub fn role_of(value: &str) -> Option<Role> {
     match value.trim().to_ascii_lowercase().as_str() {
-        "agent" | "operator" | "admin" | "staff" | "support" | "rep" | "representative" => Some(Role::Agent),
-        "customer" | "visitor" | "user" | "client" | "contact" | "end_user" | "end-user" | "enduser" | "lead" => {
-            Some(Role::Customer)
+        "agent" | "operator" | "admin" | "staff" | "support" | "rep" | "representative" => {
+            Some(Role::Agent)
         }
+        "customer" | "visitor" | "user" | "client" | "contact" | "end_user" | "end-user"
+        | "enduser" | "lead" => Some(Role::Customer),
         "bot" | "assistant" | "ai" | "automation" => Some(Role::Bot),
         "system" | "event" => Some(Role::System),
         _ => None,
@@ -130,9 +157,16 @@ pub fn read(
     loop {
         let this_row = row_no;
         row_no += 1;
-        let line = rdr.position().line() + 1;
-        let loc = |column: Option<u64>| Location { source: source.to_string(), line, column };
         let result = rdr.read_record(&mut srec);
+        let line = match &result {
+            Err(e) => e.position().map_or(rdr.position().line(), |p| p.line()),
+            Ok(_) => srec.position().map_or(rdr.position().line(), |p| p.line()),
+        };
+        let loc = |column: Option<u64>| Location {
+            source: source.to_string(),
+            line,
+            column,
+        };
         let ok = match result {
             Ok(false) => break,
             Ok(true) => true,
@@ -141,7 +175,10 @@ pub fn read(
                     csv::ErrorKind::Utf8 { .. } => "the row is not valid UTF-8".to_string(),
                     _ => e.to_string(),
                 };
-                emit(CsvItem::Skipped(RecordError::new(loc(None), format!("row skipped: {msg}"))));
+                emit(CsvItem::Skipped(RecordError::new(
+                    loc(None),
+                    format!("row skipped: {msg}"),
+                )));
                 false
             }
         };
@@ -149,7 +186,10 @@ pub fn read(
             continue;
         }
         let Some(id) = cols.get(&srec, "conversation_id").map(str::to_string) else {
-            emit(CsvItem::Skipped(RecordError::new(loc(None), "row skipped: empty conversation id")));
+            emit(CsvItem::Skipped(RecordError::new(
+                loc(None),
+                "row skipped: empty conversation id",
+            )));
             continue;
         };
         let entry = open.entry(id.clone()).or_insert_with(|| Open {
@@ -159,7 +199,8 @@ pub fn read(
         });
         if entry.error.is_none() {
             if let Err(msg) = add_row(&mut entry.conv, &cols, &srec, width) {
-                entry.error = Some(RecordError::new(loc(None), msg).with_conversation(Some(id.clone())));
+                entry.error =
+                    Some(RecordError::new(loc(None), msg).with_conversation(Some(id.clone())));
             }
         }
         if this_row >= entry.last_row {
@@ -182,12 +223,22 @@ pub fn read(
     Ok(())
 }
 
-fn add_row(conv: &mut Conversation<'static>, cols: &Columns, row: &csv::StringRecord, width: usize) -> Result<(), String> {
+fn add_row(
+    conv: &mut Conversation<'static>,
+    cols: &Columns,
+    row: &csv::StringRecord,
+    width: usize,
+) -> Result<(), String> {
     if row.len() != width {
-        return Err(format!("row has {} fields but the header has {width}", row.len()));
+        return Err(format!(
+            "row has {} fields but the header has {width}",
+            row.len()
+        ));
     }
     let role_text = cols.get(row, "role").ok_or("missing role")?;
-    let role = role_of(role_text).ok_or_else(|| format!("unknown role {role_text:?} (use agent, customer, bot or system)"))?;
+    let role = role_of(role_text).ok_or_else(|| {
+        format!("unknown role {role_text:?} (use agent, customer, bot or system)")
+    })?;
     let ts = match cols.get(row, "timestamp") {
         None => None,
         Some(t) => Some(timestamp::parse_str(t).ok_or_else(|| format!("invalid timestamp {t:?}"))?),
@@ -207,7 +258,9 @@ fn add_row(conv: &mut Conversation<'static>, cols: &Columns, row: &csv::StringRe
     if conv.channel.is_none() {
         conv.channel = owned("channel");
     }
-    let internal = cols.get(row, "internal").is_some_and(|v| matches!(v.to_ascii_lowercase().as_str(), "true" | "1" | "yes"));
+    let internal = cols
+        .get(row, "internal")
+        .is_some_and(|v| matches!(v.to_ascii_lowercase().as_str(), "true" | "1" | "yes"));
     conv.messages.push(Message {
         role,
         author: owned("author"),
@@ -248,8 +301,16 @@ mod tests {
         let (ok, bad) = run("chat_id,role,text\na,customer,hi\nb,wizard,x\nb,agent,y\na,agent,\"multi\nline\"\nc,agent\n");
         assert_eq!(ok, ["a:2"]);
         assert_eq!(bad.len(), 2, "{bad:?}");
-        assert!(bad[0].starts_with("t.csv:3: unknown role \"wizard\""), "{}", bad[0]);
-        assert!(bad[1].starts_with("t.csv:7: row has 2 fields"), "{}", bad[1]);
+        assert!(
+            bad[0].starts_with("t.csv:3: unknown role \"wizard\""),
+            "{}",
+            bad[0]
+        );
+        assert!(
+            bad[1].starts_with("t.csv:7: row has 2 fields"),
+            "{}",
+            bad[1]
+        );
     }
 
     #[test]
@@ -258,7 +319,11 @@ mod tests {
         let err = read("t.csv", &mut reopen, &[], &mut |_| {}).unwrap_err();
         assert!(err.contains("no conversation_id column"));
         let mut reopen = || Ok(Box::new(&b"id,who,words\n1,agent,hi\n"[..]) as Box<dyn Read>);
-        let map = [("conversation_id".to_string(), "id".to_string()), ("role".into(), "who".into()), ("text".into(), "words".into())];
+        let map = [
+            ("conversation_id".to_string(), "id".to_string()),
+            ("role".into(), "who".into()),
+            ("text".into(), "words".into()),
+        ];
         let mut n = 0;
         read("t.csv", &mut reopen, &map, &mut |_| n += 1).unwrap();
         assert_eq!(n, 1);

@@ -36,7 +36,7 @@ pub struct RecordError {
     /// The conversation id, when it could be read.
     pub conversation: Option<String>,
     /// The line of input the error is on, for display.
-    pub snippet: Option<Snippet>,
+    pub snippet: Option<Box<Snippet>>,
 }
 
 /// An excerpt of one input line around a column.
@@ -69,17 +69,26 @@ impl Snippet {
             .chars()
             .map(|c| if c.is_control() { ' ' } else { c })
             .collect();
-        Snippet { offset: (col - start).min(text.len()), text, first_column: start as u64 + 1 }
+        Snippet {
+            offset: (col - start).min(text.len()),
+            text,
+            first_column: start as u64 + 1,
+        }
     }
 }
 
 impl RecordError {
     pub fn new(location: Location, message: impl Into<String>) -> Self {
-        RecordError { location, message: message.into(), conversation: None, snippet: None }
+        RecordError {
+            location,
+            message: message.into(),
+            conversation: None,
+            snippet: None,
+        }
     }
 
     pub fn with_snippet(mut self, snippet: Snippet) -> Self {
-        self.snippet = Some(snippet);
+        self.snippet = Some(Box::new(snippet));
         self
     }
 
@@ -111,14 +120,20 @@ impl Diagnostic for RecordReport<'_> {
         Some(Box::new("chatlint::input::record"))
     }
     fn source_code(&self) -> Option<&dyn SourceCode> {
-        self.0.snippet.as_ref().map(|s| s as &dyn SourceCode)
+        self.0.snippet.as_deref().map(|s| s as &dyn SourceCode)
     }
     fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
         let s = self.0.snippet.as_ref()?;
-        Some(Box::new(std::iter::once(miette::LabeledSpan::new(Some("here".into()), s.offset, 0))))
+        Some(Box::new(std::iter::once(miette::LabeledSpan::new(
+            Some("here".into()),
+            s.offset,
+            0,
+        ))))
     }
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        Some(Box::new("this record was skipped; every other record is still scored"))
+        Some(Box::new(
+            "this record was skipped; every other record is still scored",
+        ))
     }
 }
 
@@ -154,7 +169,11 @@ pub struct SourceError {
 
 impl SourceError {
     pub fn new(source_name: impl Into<String>, message: impl Into<String>) -> Self {
-        SourceError { source_name: source_name.into(), message: message.into(), help: None }
+        SourceError {
+            source_name: source_name.into(),
+            message: message.into(),
+            help: None,
+        }
     }
 
     pub fn help(mut self, help: impl Into<String>) -> Self {

@@ -49,7 +49,11 @@ pub struct ReadOptions {
 
 impl Default for ReadOptions {
     fn default() -> Self {
-        ReadOptions { format: InputFormat::Auto, csv_columns: Vec::new(), block_size: 1 << 20 }
+        ReadOptions {
+            format: InputFormat::Auto,
+            csv_columns: Vec::new(),
+            block_size: 1 << 20,
+        }
     }
 }
 
@@ -63,9 +67,16 @@ pub struct RawRecord {
 /// What the reader hands on, in input order.
 pub enum Batch {
     /// Native JSON records, unparsed: each range of `data` is one record.
-    Native { source: Arc<str>, data: Vec<u8>, records: Vec<RawRecord> },
+    Native {
+        source: Arc<str>,
+        data: Vec<u8>,
+        records: Vec<RawRecord>,
+    },
     /// Conversations already built, and records that could not be.
-    Built { source: Arc<str>, items: Vec<Result<Conversation<'static>, RecordError>> },
+    Built {
+        source: Arc<str>,
+        items: Vec<Result<Conversation<'static>, RecordError>>,
+    },
     /// An input that could not be read, wholly or in part.
     Problem(SourceError),
 }
@@ -80,7 +91,10 @@ pub fn expand(paths: &[PathBuf]) -> (Vec<Source>, Vec<SourceError>) {
     let mut errors = Vec::new();
     for p in paths {
         if p.as_os_str() == "-" {
-            sources.push(Source { name: "<stdin>".into(), path: None });
+            sources.push(Source {
+                name: "<stdin>".into(),
+                path: None,
+            });
             continue;
         }
         match std::fs::metadata(p) {
@@ -95,7 +109,10 @@ pub fn expand(paths: &[PathBuf]) -> (Vec<Source>, Vec<SourceError>) {
                     );
                 }
             }
-            Ok(_) => sources.push(Source { name: p.display().to_string().into(), path: Some(p.clone()) }),
+            Ok(_) => sources.push(Source {
+                name: p.display().to_string().into(),
+                path: Some(p.clone()),
+            }),
         }
     }
     (sources, errors)
@@ -109,14 +126,20 @@ fn walk(dir: &Path, sources: &mut Vec<Source>, errors: &mut Vec<SourceError>) {
     let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
     paths.sort();
     for p in paths {
-        let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = p
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         if name.starts_with('.') {
             continue;
         }
         if p.is_dir() {
             walk(&p, sources, errors);
         } else if is_transcript_name(&name) {
-            sources.push(Source { name: p.display().to_string().into(), path: Some(p) });
+            sources.push(Source {
+                name: p.display().to_string().into(),
+                path: Some(p),
+            });
         }
     }
 }
@@ -124,7 +147,9 @@ fn walk(dir: &Path, sources: &mut Vec<Source>, errors: &mut Vec<SourceError>) {
 fn is_transcript_name(name: &str) -> bool {
     let name = name.to_ascii_lowercase();
     let name = name.strip_suffix(".gz").unwrap_or(&name);
-    TRANSCRIPT_EXTENSIONS.iter().any(|ext| name.rsplit_once('.').is_some_and(|(_, e)| e == *ext))
+    TRANSCRIPT_EXTENSIONS
+        .iter()
+        .any(|ext| name.rsplit_once('.').is_some_and(|(_, e)| e == *ext))
 }
 
 /// An I/O error in words, without Rust's "(os error 2)".
@@ -173,8 +198,10 @@ fn peek(reader: &mut dyn BufRead, n: usize, buf: &mut Vec<u8>) -> std::io::Resul
 fn sniff(head: &[u8], source: &Source, wanted: InputFormat) -> Result<InputFormat, SourceError> {
     let name = source.name.to_string();
     if head.starts_with(&[0xFF, 0xFE]) || head.starts_with(&[0xFE, 0xFF]) || looks_utf16(head) {
-        return Err(SourceError::new(name, "the file is encoded as UTF-16; chatlint reads UTF-8")
-            .help("convert it first, e.g. iconv -f UTF-16 -t UTF-8 FILE > FILE.utf8"));
+        return Err(
+            SourceError::new(name, "the file is encoded as UTF-16; chatlint reads UTF-8")
+                .help("convert it first, e.g. iconv -f UTF-16 -t UTF-8 FILE > FILE.utf8"),
+        );
     }
     if wanted != InputFormat::Auto {
         return Ok(wanted);
@@ -198,9 +225,18 @@ fn has_csv_name(p: &Path) -> bool {
 fn looks_csv(head: &[u8]) -> bool {
     let first = head.split(|&b| b == b'\n').next().unwrap_or(&[]);
     let line = String::from_utf8_lossy(first).to_ascii_lowercase();
-    let cells: Vec<&str> = line.split(',').map(|c| c.trim().trim_matches('"')).collect();
+    let cells: Vec<&str> = line
+        .split(',')
+        .map(|c| c.trim().trim_matches('"'))
+        .collect();
     let has = |names: &[&str]| cells.iter().any(|c| names.contains(c));
-    has(&["conversation_id", "chat_id", "ticket_id", "thread_id", "conversation"]) && has(&["text", "message", "body", "content"])
+    has(&[
+        "conversation_id",
+        "chat_id",
+        "ticket_id",
+        "thread_id",
+        "conversation",
+    ]) && has(&["text", "message", "body", "content"])
 }
 
 /// NUL bytes in every other position: UTF-16 without a byte-order mark.
@@ -209,7 +245,14 @@ fn looks_utf16(head: &[u8]) -> bool {
     if sample.len() < 8 {
         return false;
     }
-    let zeros_at = |parity: usize| sample.iter().skip(parity).step_by(2).filter(|&&b| b == 0).count();
+    let zeros_at = |parity: usize| {
+        sample
+            .iter()
+            .skip(parity)
+            .step_by(2)
+            .filter(|&&b| b == 0)
+            .count()
+    };
     let half = sample.len() / 2;
     zeros_at(0) * 10 > half * 8 || zeros_at(1) * 10 > half * 8
 }
@@ -242,14 +285,22 @@ pub fn read_source(source: &Source, opts: &ReadOptions, emit: &mut dyn FnMut(Bat
     }
 }
 
-fn read_csv(source: &Source, first: Box<dyn Read + Send>, opts: &ReadOptions, emit: &mut dyn FnMut(Batch)) {
+fn read_csv(
+    source: &Source,
+    first: Box<dyn Read + Send>,
+    opts: &ReadOptions,
+    emit: &mut dyn FnMut(Batch),
+) {
     // Standard input can be read only once: keep it for the second pass.
     let mut stdin_copy: Option<Arc<[u8]>> = None;
     let mut first = Some(first);
     if source.path.is_none() {
         let mut all = Vec::new();
         if let Err(e) = first.take().expect("first reader").read_to_end(&mut all) {
-            return emit(Batch::Problem(SourceError::new(source.name.to_string(), io_message(&e))));
+            return emit(Batch::Problem(SourceError::new(
+                source.name.to_string(),
+                io_message(&e),
+            )));
         }
         stdin_copy = Some(all.into());
     }
@@ -269,15 +320,24 @@ fn read_csv(source: &Source, first: Box<dyn Read + Send>, opts: &ReadOptions, em
             csv::CsvItem::Skipped(e) => Err(e),
         });
         if pending.len() >= 256 {
-            emit(Batch::Built { source: source.name.clone(), items: std::mem::take(&mut pending) });
+            emit(Batch::Built {
+                source: source.name.clone(),
+                items: std::mem::take(&mut pending),
+            });
         }
     };
     let result = csv::read(&source.name, &mut reopen, &opts.csv_columns, &mut on_item);
     if !pending.is_empty() {
-        emit(Batch::Built { source: source.name.clone(), items: pending });
+        emit(Batch::Built {
+            source: source.name.clone(),
+            items: pending,
+        });
     }
     if let Err(msg) = result {
-        emit(Batch::Problem(SourceError::new(source.name.to_string(), msg)));
+        emit(Batch::Problem(SourceError::new(
+            source.name.to_string(),
+            msg,
+        )));
     }
 }
 
@@ -297,14 +357,22 @@ fn fill(reader: &mut dyn Read, buf: &mut Vec<u8>, want: usize) -> Result<bool, S
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => buf.truncate(start),
             Err(e) => {
                 buf.truncate(start);
-                return Err(format!("{} (reading stopped here; everything before was scored)", io_message(&e)));
+                return Err(format!(
+                    "{} (reading stopped here; everything before was scored)",
+                    io_message(&e)
+                ));
             }
         }
     }
     Ok(true)
 }
 
-fn read_native(source: &Source, mut reader: Box<dyn Read + Send>, opts: &ReadOptions, emit: &mut dyn FnMut(Batch)) -> Result<(), String> {
+fn read_native(
+    source: &Source,
+    mut reader: Box<dyn Read + Send>,
+    opts: &ReadOptions,
+    emit: &mut dyn FnMut(Batch),
+) -> Result<(), String> {
     let mut buf = Vec::with_capacity(opts.block_size + (opts.block_size >> 2));
     let mut more = fill(&mut reader, &mut buf, opts.block_size)?;
     if buf.starts_with(b"\xEF\xBB\xBF") {
@@ -312,14 +380,20 @@ fn read_native(source: &Source, mut reader: Box<dyn Read + Send>, opts: &ReadOpt
     }
     // JSON Lines when the first line holds one complete value.
     let layout = loop {
-        let start = buf.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(buf.len());
+        let start = buf
+            .iter()
+            .position(|b| !b.is_ascii_whitespace())
+            .unwrap_or(buf.len());
         if start == buf.len() && !more {
             return Ok(()); // empty input
         }
         match buf.get(start) {
             Some(b'[') => break Some(Layout::Array),
             Some(_) => {
-                let line_start = buf[..start].iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+                let line_start = buf[..start]
+                    .iter()
+                    .rposition(|&b| b == b'\n')
+                    .map_or(0, |i| i + 1);
                 match split::first_line_is_complete_value(&buf[line_start..], !more) {
                     Some(true) => break None,
                     Some(false) => break Some(Layout::Values),
@@ -345,7 +419,11 @@ fn read_lines(
 ) -> Result<(), String> {
     let mut line_no = 1u64;
     loop {
-        let cut = if more { memchr::memrchr(b'\n', &buf).map(|i| i + 1) } else { Some(buf.len()) };
+        let cut = if more {
+            memchr::memrchr(b'\n', &buf).map(|i| i + 1)
+        } else {
+            Some(buf.len())
+        };
         if let Some(cut) = cut.filter(|&c| c > 0) {
             let rest = buf[cut..].to_vec();
             buf.truncate(cut);
@@ -355,12 +433,22 @@ fn read_lines(
                 let content = line.strip_suffix(b"\n").unwrap_or(line);
                 let content = content.strip_suffix(b"\r").unwrap_or(content);
                 if content.iter().any(|b| !b.is_ascii_whitespace()) {
-                    records.push(RawRecord { range: pos..pos + content.len(), at: RecordStart { line: line_no, column: 1 } });
+                    records.push(RawRecord {
+                        range: pos..pos + content.len(),
+                        at: RecordStart {
+                            line: line_no,
+                            column: 1,
+                        },
+                    });
                 }
                 pos += line.len();
                 line_no += 1;
             }
-            emit(Batch::Native { source: source.name.clone(), data: std::mem::replace(&mut buf, rest), records });
+            emit(Batch::Native {
+                source: source.name.clone(),
+                data: std::mem::replace(&mut buf, rest),
+                records,
+            });
         }
         if !more {
             return Ok(());
@@ -387,8 +475,18 @@ fn read_values(
             let rest = buf[keep..].to_vec();
             buf.truncate(keep);
             splitter.shift(keep);
-            let records = spans.drain(..).map(|s| RawRecord { range: s.start..s.end, at: s.at }).collect();
-            emit(Batch::Native { source: source.name.clone(), data: std::mem::replace(&mut buf, rest), records });
+            let records = spans
+                .drain(..)
+                .map(|s| RawRecord {
+                    range: s.start..s.end,
+                    at: s.at,
+                })
+                .collect();
+            emit(Batch::Native {
+                source: source.name.clone(),
+                data: std::mem::replace(&mut buf, rest),
+                records,
+            });
         }
         if !more {
             break;
@@ -396,19 +494,40 @@ fn read_values(
         more = fill(&mut reader, &mut buf, opts.block_size)?;
     }
     if let Some(at) = splitter.finish() {
-        let loc = error::Location { source: source.name.to_string(), line: at.line, column: Some(at.column) };
-        let err = RecordError::new(loc, "the input ends inside this record (the file is cut short)");
-        emit(Batch::Built { source: source.name.clone(), items: vec![Err(err)] });
+        let loc = error::Location {
+            source: source.name.to_string(),
+            line: at.line,
+            column: Some(at.column),
+        };
+        let err = RecordError::new(
+            loc,
+            "the input ends inside this record (the file is cut short)",
+        );
+        emit(Batch::Built {
+            source: source.name.clone(),
+            items: vec![Err(err)],
+        });
     }
     for e in std::mem::take(&mut splitter.errors) {
         let msg = match e {
-            StructureError::Unexpected { line, column, found } => {
+            StructureError::Unexpected {
+                line,
+                column,
+                found,
+            } => {
                 format!("line {line}, column {column}: expected a conversation object, found {found:?}; skipped to the next object")
             }
-            StructureError::TrailingContent { line, column } => format!("line {line}, column {column}: text after the closing `]` was ignored"),
-            StructureError::Unclosed => "the JSON array is not closed with `]` (the file may be cut short)".to_string(),
+            StructureError::TrailingContent { line, column } => {
+                format!("line {line}, column {column}: text after the closing `]` was ignored")
+            }
+            StructureError::Unclosed => {
+                "the JSON array is not closed with `]` (the file may be cut short)".to_string()
+            }
         };
-        emit(Batch::Problem(SourceError::new(source.name.to_string(), msg)));
+        emit(Batch::Problem(SourceError::new(
+            source.name.to_string(),
+            msg,
+        )));
     }
     Ok(())
 }

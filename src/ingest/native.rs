@@ -15,17 +15,17 @@ struct NativeConversation<'a> {
     #[serde(borrow)]
     id: Id<'a>,
     #[serde(borrow, default)]
-    channel: Option<Cow<'a, str>>,
+    channel: Option<Str<'a>>,
     #[serde(borrow, default)]
-    team: Option<Cow<'a, str>>,
+    team: Option<Str<'a>>,
     #[serde(borrow, default)]
-    agent: Option<Cow<'a, str>>,
+    agent: Option<Str<'a>>,
     #[serde(borrow, default)]
     customer: Option<NativeCustomer<'a>>,
     #[serde(default)]
     started_at: Option<Ts>,
     #[serde(borrow, default)]
-    tags: Option<Vec<Cow<'a, str>>>,
+    tags: Option<Vec<Str<'a>>>,
     #[serde(borrow, default)]
     rating: Option<NativeRating<'a>>,
     #[serde(borrow)]
@@ -37,7 +37,7 @@ struct NativeCustomer<'a> {
     #[serde(borrow, default)]
     id: Option<Id<'a>>,
     #[serde(borrow, default)]
-    name: Option<Cow<'a, str>>,
+    name: Option<Str<'a>>,
 }
 
 #[derive(Deserialize)]
@@ -46,7 +46,7 @@ struct NativeRating<'a> {
     #[serde(default)]
     scale: Option<f64>,
     #[serde(borrow, default)]
-    comment: Option<Cow<'a, str>>,
+    comment: Option<Str<'a>>,
 }
 
 #[derive(Deserialize)]
@@ -55,13 +55,13 @@ struct NativeMessage<'a> {
     #[serde(borrow, default)]
     author: Option<Id<'a>>,
     #[serde(borrow, default)]
-    name: Option<Cow<'a, str>>,
+    name: Option<Str<'a>>,
     #[serde(borrow, default)]
-    text: Option<Cow<'a, str>>,
+    text: Option<Str<'a>>,
     #[serde(default)]
     ts: Option<Ts>,
     #[serde(borrow, default)]
-    event: Option<Cow<'a, str>>,
+    event: Option<Str<'a>>,
     #[serde(default)]
     internal: Option<bool>,
 }
@@ -97,6 +97,31 @@ impl<'de: 'a, 'a> Deserialize<'de> for Id<'a> {
     }
 }
 
+/// A string, borrowed from the input when it has no escapes.
+struct Str<'a>(Cow<'a, str>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for Str<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Str<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Str<'de>, E> {
+                Ok(Str(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Str<'de>, E> {
+                Ok(Str(Cow::Owned(v.to_string())))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Str<'de>, E> {
+                Ok(Str(Cow::Owned(v)))
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
 /// A timestamp: an RFC 3339 string or epoch seconds / milliseconds.
 struct Ts(Millis);
 
@@ -109,10 +134,14 @@ impl<'de> Deserialize<'de> for Ts {
                 f.write_str("an RFC 3339 timestamp or epoch seconds/milliseconds")
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<Ts, E> {
-                timestamp::parse_str(v).map(Ts).ok_or_else(|| E::custom(format!("invalid timestamp {v:?}")))
+                timestamp::parse_str(v)
+                    .map(Ts)
+                    .ok_or_else(|| E::custom(format!("invalid timestamp {v:?}")))
             }
             fn visit_f64<E: de::Error>(self, v: f64) -> Result<Ts, E> {
-                timestamp::from_epoch(v).map(Ts).ok_or_else(|| E::custom(format!("invalid timestamp {v}")))
+                timestamp::from_epoch(v)
+                    .map(Ts)
+                    .ok_or_else(|| E::custom(format!("invalid timestamp {v}")))
             }
             fn visit_u64<E: de::Error>(self, v: u64) -> Result<Ts, E> {
                 self.visit_f64(v as f64)
@@ -134,11 +163,22 @@ pub struct RecordStart {
 }
 
 /// Parses one native conversation from `bytes`.
-pub fn parse<'a>(bytes: &'a [u8], source: &str, at: RecordStart) -> Result<Conversation<'a>, RecordError> {
+pub fn parse<'a>(
+    bytes: &'a [u8],
+    source: &str,
+    at: RecordStart,
+) -> Result<Conversation<'a>, RecordError> {
     match serde_json::from_slice::<NativeConversation<'a>>(bytes) {
         Ok(raw) => convert(raw).map_err(|(path, msg)| {
-            RecordError::new(Location { source: source.to_string(), line: at.line, column: Some(at.column) }, format!("{path}: {msg}"))
-                .with_conversation(peek_id(bytes))
+            RecordError::new(
+                Location {
+                    source: source.to_string(),
+                    line: at.line,
+                    column: Some(at.column),
+                },
+                format!("{path}: {msg}"),
+            )
+            .with_conversation(peek_id(bytes))
         }),
         Err(e) => Err(locate(bytes, source, at, e)),
     }
@@ -156,7 +196,11 @@ fn locate(bytes: &[u8], source: &str, at: RecordStart, e: serde_json::Error) -> 
     };
     let (l, c) = (e.line() as u64, e.column() as u64);
     let line = at.line + l.saturating_sub(1);
-    let column = if l <= 1 { at.column + c.saturating_sub(1) } else { c };
+    let column = if l <= 1 {
+        at.column + c.saturating_sub(1)
+    } else {
+        c
+    };
     let mut message = e.to_string();
     if let Some(cut) = message.rfind(" at line ") {
         message.truncate(cut);
@@ -164,17 +208,34 @@ fn locate(bytes: &[u8], source: &str, at: RecordStart, e: serde_json::Error) -> 
     if e.is_eof() {
         message = format!("{message} (the record is cut short)");
     }
-    let message = if path.is_empty() || path == "." { message } else { format!("{path}: {message}") };
+    let message = if path.is_empty() || path == "." {
+        message
+    } else {
+        format!("{path}: {message}")
+    };
     // The text of the error's line within the record, for display.
-    let line_text = bytes.split(|&b| b == b'\n').nth(l.saturating_sub(1) as usize).unwrap_or(&[]);
-    RecordError::new(Location { source: source.to_string(), line, column: Some(column) }, message)
-        .with_snippet(Snippet::around(line_text, c))
-        .with_conversation(peek_id(bytes))
+    let line_text = bytes
+        .split(|&b| b == b'\n')
+        .nth(l.saturating_sub(1) as usize)
+        .unwrap_or(&[]);
+    RecordError::new(
+        Location {
+            source: source.to_string(),
+            line,
+            column: Some(column),
+        },
+        message,
+    )
+    .with_snippet(Snippet::around(line_text, c))
+    .with_conversation(peek_id(bytes))
 }
 
 /// The record's id, if it can be read at all.
 fn peek_id(bytes: &[u8]) -> Option<String> {
-    match serde_json::from_slice::<serde_json::Value>(bytes).ok()?.get("id")? {
+    match serde_json::from_slice::<serde_json::Value>(bytes)
+        .ok()?
+        .get("id")?
+    {
         serde_json::Value::String(s) => Some(s.clone()),
         serde_json::Value::Number(n) => Some(n.to_string()),
         _ => None,
@@ -185,32 +246,50 @@ fn convert(raw: NativeConversation<'_>) -> Result<Conversation<'_>, (String, Str
     let mut messages = Vec::with_capacity(raw.messages.len());
     for (i, m) in raw.messages.into_iter().enumerate() {
         let text = match (m.text, m.role) {
-            (Some(t), _) => t,
+            (Some(t), _) => t.0,
             (None, Role::System) => Text::Borrowed(""),
             (None, _) if m.event.is_some() => Text::Borrowed(""),
             (None, role) => {
-                return Err((format!("messages[{i}]"), format!("missing field `text` (required for {} messages)", role.as_str())))
+                return Err((
+                    format!("messages[{i}]"),
+                    format!(
+                        "missing field `text` (required for {} messages)",
+                        role.as_str()
+                    ),
+                ))
             }
         };
         messages.push(Message {
             role: m.role,
             author: m.author.map(|a| a.0),
-            name: m.name,
+            name: m.name.map(|s| s.0),
             text,
             ts: m.ts.map(|t| t.0),
-            event: m.event,
+            event: m.event.map(|s| s.0),
             internal: m.internal.unwrap_or(false),
         });
     }
     Ok(Conversation {
         id: raw.id.0,
-        channel: raw.channel,
-        team: raw.team,
-        agent: raw.agent,
-        customer: raw.customer.map(|c| Customer { id: c.id.map(|i| i.0), name: c.name }),
+        channel: raw.channel.map(|s| s.0),
+        team: raw.team.map(|s| s.0),
+        agent: raw.agent.map(|s| s.0),
+        customer: raw.customer.map(|c| Customer {
+            id: c.id.map(|i| i.0),
+            name: c.name.map(|s| s.0),
+        }),
         started_at: raw.started_at.map(|t| t.0),
-        tags: raw.tags.unwrap_or_default(),
-        rating: raw.rating.map(|r| Rating { score: r.score, scale: r.scale, comment: r.comment }),
+        tags: raw
+            .tags
+            .unwrap_or_default()
+            .into_iter()
+            .map(|s| s.0)
+            .collect(),
+        rating: raw.rating.map(|r| Rating {
+            score: r.score,
+            scale: r.scale,
+            comment: r.comment.map(|s| s.0),
+        }),
         messages,
     })
 }
@@ -233,16 +312,39 @@ mod tests {
 
     #[test]
     fn errors_name_path_line_and_column() {
-        let e = parse(br#"{"id":"c1","messages":[{"role":"agent"}]}"#, "f.jsonl", AT).unwrap_err();
-        assert_eq!(e.message, "messages[0]: missing field `text` (required for agent messages)");
+        let e = parse(
+            br#"{"id":"c1","messages":[{"role":"agent"}]}"#,
+            "f.jsonl",
+            AT,
+        )
+        .unwrap_err();
+        assert_eq!(
+            e.message,
+            "messages[0]: missing field `text` (required for agent messages)"
+        );
         assert_eq!(e.conversation.as_deref(), Some("c1"));
-        let e = parse(br#"{"id":"c1","messages":[{"role":"robot","text":"x"}]}"#, "f.jsonl", AT).unwrap_err();
-        assert!(e.message.starts_with("messages[0].role: unknown variant `robot`"), "{}", e.message);
+        let e = parse(
+            br#"{"id":"c1","messages":[{"role":"robot","text":"x"}]}"#,
+            "f.jsonl",
+            AT,
+        )
+        .unwrap_err();
+        assert!(
+            e.message
+                .starts_with("messages[0].role: unknown variant `robot`"),
+            "{}",
+            e.message
+        );
         assert_eq!(e.location.line, 7);
         assert_eq!(e.location.column, Some(38));
         let e = parse(br#"{"messages":[]}"#, "f.jsonl", AT).unwrap_err();
         assert!(e.message.contains("missing field `id`"), "{}", e.message);
-        let e = parse(br#"{"id":"c1","messages":[{"role":"agent","te"#, "f.jsonl", AT).unwrap_err();
+        let e = parse(
+            br#"{"id":"c1","messages":[{"role":"agent","te"#,
+            "f.jsonl",
+            AT,
+        )
+        .unwrap_err();
         assert!(e.message.contains("cut short"), "{}", e.message);
     }
 }

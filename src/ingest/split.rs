@@ -92,8 +92,13 @@ impl Splitter {
         match b {
             b' ' | b'\t' | b'\r' | b'\n' => {}
             _ if self.closed => {
-                if self.errors.iter().all(|e| !matches!(e, StructureError::TrailingContent { .. })) {
-                    self.errors.push(StructureError::TrailingContent { line, column });
+                if self
+                    .errors
+                    .iter()
+                    .all(|e| !matches!(e, StructureError::TrailingContent { .. }))
+                {
+                    self.errors
+                        .push(StructureError::TrailingContent { line, column });
                 }
             }
             b'[' if !self.opened => self.opened = true,
@@ -106,9 +111,14 @@ impl Splitter {
             b'\xEF' | b'\xBB' | b'\xBF' if line == 1 => {} // a byte-order mark
             _ => {
                 // A scalar where a record should be: report it once per run.
-                if !matches!(self.errors.last(), Some(StructureError::Unexpected { line: l, .. }) if *l == line) {
+                if !matches!(self.errors.last(), Some(StructureError::Unexpected { line: l, .. }) if *l == line)
+                {
                     let found = b as char;
-                    self.errors.push(StructureError::Unexpected { line, column, found });
+                    self.errors.push(StructureError::Unexpected {
+                        line,
+                        column,
+                        found,
+                    });
                 }
             }
         }
@@ -132,7 +142,11 @@ impl Splitter {
                 self.depth -= 1;
                 if self.depth == 0 {
                     let (start, at) = self.current.take().expect("inside a record");
-                    out.push(Span { start, end: self.pos + 1, at });
+                    out.push(Span {
+                        start,
+                        end: self.pos + 1,
+                        at,
+                    });
                 }
             }
             _ => {}
@@ -184,7 +198,11 @@ pub fn first_line_is_complete_value(head: &[u8], at_eof: bool) -> Option<bool> {
 mod tests {
     use super::*;
 
-    fn split(layout: Layout, text: &str, chunk: usize) -> (Vec<String>, Vec<StructureError>, Option<RecordStart>) {
+    fn split(
+        layout: Layout,
+        text: &str,
+        chunk: usize,
+    ) -> (Vec<String>, Vec<StructureError>, Option<RecordStart>) {
         let mut s = Splitter::new(layout, 1);
         let mut buf = Vec::new();
         let mut out = Vec::new();
@@ -208,7 +226,14 @@ mod tests {
         let text = "[\n {\"id\": \"a]\\\"{\", \"m\": [1, {\"x\": 2}]},\n {\"id\": \"b\"}\n]\n";
         for chunk in [1, 2, 3, 7, 64] {
             let (recs, errs, cut) = split(Layout::Array, text, chunk);
-            assert_eq!(recs, vec!["{\"id\": \"a]\\\"{\", \"m\": [1, {\"x\": 2}]}", "{\"id\": \"b\"}"], "chunk {chunk}");
+            assert_eq!(
+                recs,
+                vec![
+                    "{\"id\": \"a]\\\"{\", \"m\": [1, {\"x\": 2}]}",
+                    "{\"id\": \"b\"}"
+                ],
+                "chunk {chunk}"
+            );
             assert!(errs.is_empty() && cut.is_none());
         }
     }
@@ -221,7 +246,10 @@ mod tests {
         let (_, errs, _) = split(Layout::Array, "[{\"id\":\"a\"}", 5);
         assert_eq!(errs, vec![StructureError::Unclosed]);
         let (_, errs, _) = split(Layout::Array, "[{}] x", 5);
-        assert_eq!(errs, vec![StructureError::TrailingContent { line: 1, column: 6 }]);
+        assert_eq!(
+            errs,
+            vec![StructureError::TrailingContent { line: 1, column: 6 }]
+        );
     }
 
     #[test]
@@ -233,8 +261,14 @@ mod tests {
 
     #[test]
     fn detects_json_lines() {
-        assert_eq!(first_line_is_complete_value(b"{\"a\":1}\n{\"a\":2}\n", false), Some(true));
-        assert_eq!(first_line_is_complete_value(b"{\n  \"a\": 1\n}\n", false), Some(false));
+        assert_eq!(
+            first_line_is_complete_value(b"{\"a\":1}\n{\"a\":2}\n", false),
+            Some(true)
+        );
+        assert_eq!(
+            first_line_is_complete_value(b"{\n  \"a\": 1\n}\n", false),
+            Some(false)
+        );
         assert_eq!(first_line_is_complete_value(b"{\"a\":", false), None);
     }
 }

@@ -26,13 +26,36 @@ impl CheckRenderer {
         }
     }
 
-    fn full(&self, card: &Scorecard, conv: &Conversation, source: &str, r: &RuleResult, f: &ReportedFinding, out: &mut Vec<u8>) {
+    fn full(
+        &self,
+        card: &Scorecard,
+        conv: &Conversation,
+        source: &str,
+        r: &RuleResult,
+        f: &ReportedFinding,
+        out: &mut Vec<u8>,
+    ) {
         let meta = &REGISTRY[r.rule].meta;
-        let _ = writeln!(out, "{}{} {}", self.severity(r.severity), self.style.bold(&format!("[{}]:", meta.id)), self.style.bold(&sanitize(&f.note)));
+        let _ = writeln!(
+            out,
+            "{}{} {}",
+            self.severity(r.severity),
+            self.style.bold(&format!("[{}]:", meta.id)),
+            self.style.bold(&sanitize(&f.note))
+        );
         let msg = conv.messages.get(f.message);
-        let mut location = format!("{source} conversation {} message {}", sanitize(&card.id), f.message);
+        let mut location = format!(
+            "{source} conversation {} message {}",
+            sanitize(&card.id),
+            f.message
+        );
         if let Some(m) = msg {
-            let who = m.name.as_deref().or(m.author.as_deref()).map(|n| format!(" {}", sanitize(n))).unwrap_or_default();
+            let who = m
+                .name
+                .as_deref()
+                .or(m.author.as_deref())
+                .map(|n| format!(" {}", sanitize(n)))
+                .unwrap_or_default();
             location.push_str(&format!(" ({}{who}", m.role.as_str()));
             if let Some(ts) = m.ts {
                 location.push_str(&format!(", {}", timestamp::format(ts)));
@@ -54,11 +77,23 @@ impl CheckRenderer {
                 let _ = writeln!(out, "{gutter} {colored}");
             }
         }
-        let _ = writeln!(out, "{} {}", self.style.blue("  ="), format_args!("{} {}", self.style.bold("help:"), meta.help));
+        let _ = writeln!(
+            out,
+            "{} {}",
+            self.style.blue("  ="),
+            format_args!("{} {}", self.style.bold("help:"), meta.help)
+        );
         let _ = writeln!(out);
     }
 
-    fn concise(&self, card: &Scorecard, source: &str, r: &RuleResult, f: &ReportedFinding, out: &mut Vec<u8>) {
+    fn concise(
+        &self,
+        card: &Scorecard,
+        source: &str,
+        r: &RuleResult,
+        f: &ReportedFinding,
+        out: &mut Vec<u8>,
+    ) {
         let _ = writeln!(
             out,
             "{source}: {}#{} {}[{}]: {}",
@@ -75,8 +110,12 @@ impl CheckRenderer {
 /// with the underline's column and width in display columns.
 fn excerpt_line(text: &str, span: Option<(usize, usize)>) -> (String, Option<(usize, usize)>) {
     let start = span.map_or(0, |(s, _)| s);
-    let line_start = text[..start.min(text.len())].rfind('\n').map_or(0, |i| i + 1);
-    let line_end = text[line_start..].find('\n').map_or(text.len(), |i| line_start + i);
+    let line_start = text[..start.min(text.len())]
+        .rfind('\n')
+        .map_or(0, |i| i + 1);
+    let line_end = text[line_start..]
+        .find('\n')
+        .map_or(text.len(), |i| line_start + i);
     let line = &text[line_start..line_end];
     let Some((s, e)) = span else {
         return (fit(&sanitize(line), LINE_WIDTH), None);
@@ -87,14 +126,24 @@ fn excerpt_line(text: &str, span: Option<(usize, usize)>) -> (String, Option<(us
     let mut shown_before = before.to_string();
     let mut prefix = String::new();
     if width(&before) > LINE_WIDTH / 3 {
-        let keep: String = before.chars().rev().take(LINE_WIDTH / 3).collect::<Vec<_>>().into_iter().rev().collect();
+        let keep: String = before
+            .chars()
+            .rev()
+            .take(LINE_WIDTH / 3)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
         shown_before = keep;
         prefix.push('…');
     }
     let words = sanitize(&line[s..e]).to_string();
     let after = sanitize(&line[e..]).to_string();
     let col = width(&prefix) + width(&shown_before);
-    let shown = fit(&format!("{prefix}{shown_before}{words}{after}"), LINE_WIDTH.max(col + width(&words)));
+    let shown = fit(
+        &format!("{prefix}{shown_before}{words}{after}"),
+        LINE_WIDTH.max(col + width(&words)),
+    );
     (shown, Some((col, width(&words))))
 }
 
@@ -146,6 +195,9 @@ mod tests {
         let (line, under) = excerpt_line(&text, Some((300, 305)));
         let (col, len) = under.unwrap();
         assert!(line.starts_with('…'));
-        assert_eq!(&line.chars().skip(col).take(len).collect::<String>(), "NEVER");
+        assert_eq!(
+            &line.chars().skip(col).take(len).collect::<String>(),
+            "NEVER"
+        );
     }
 }

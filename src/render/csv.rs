@@ -31,17 +31,34 @@ fn secs(v: Option<f64>) -> String {
 
 impl CsvRenderer {
     fn write(&self, out: &mut Vec<u8>, cells: &[&str]) {
-        let mut w = csv::WriterBuilder::new().has_headers(false).from_writer(out);
-        w.write_record(cells).expect("writing CSV to memory cannot fail");
+        let mut w = csv::WriterBuilder::new()
+            .has_headers(false)
+            .from_writer(out);
+        w.write_record(cells)
+            .expect("writing CSV to memory cannot fail");
         w.flush().expect("writing CSV to memory cannot fail");
     }
 }
 
 impl Renderer for CsvRenderer {
     fn begin(&self, out: &mut Vec<u8>) {
-        let mut cells = vec!["id", "agent", "team", "week", "score", "passed", "auto_failed"];
+        let mut cells = vec![
+            "id",
+            "agent",
+            "team",
+            "week",
+            "score",
+            "passed",
+            "auto_failed",
+        ];
         cells.extend(self.rules.iter().map(|&i| REGISTRY[i].meta.id));
-        cells.extend(["first_response_s", "max_gap_s", "agent_messages", "customer_messages", "duration_s"]);
+        cells.extend([
+            "first_response_s",
+            "max_gap_s",
+            "agent_messages",
+            "customer_messages",
+            "duration_s",
+        ]);
         self.write(out, &cells);
     }
 
@@ -57,7 +74,11 @@ impl Renderer for CsvRenderer {
             card.auto_failed.to_string(),
         ];
         for &i in &self.rules {
-            let outcome = card.rules.iter().find(|r| r.rule == i).map_or("", |r| r.outcome.as_str());
+            let outcome = card
+                .rules
+                .iter()
+                .find(|r| r.rule == i)
+                .map_or("", |r| r.outcome.as_str());
             cells.push(outcome.to_string());
         }
         cells.extend([

@@ -105,7 +105,8 @@ pub struct JsonlRenderer;
 
 impl Renderer for JsonlRenderer {
     fn record(&self, card: &Scorecard, _: &Conversation, _: &str, out: &mut Vec<u8>) {
-        serde_json::to_writer(&mut *out, &JsonCard(card)).expect("writing JSON to memory cannot fail");
+        serde_json::to_writer(&mut *out, &JsonCard(card))
+            .expect("writing JSON to memory cannot fail");
         out.push(b'\n');
     }
 }
@@ -118,7 +119,8 @@ impl Renderer for JsonRenderer {
         out.extend_from_slice(b"[\n");
     }
     fn record(&self, card: &Scorecard, _: &Conversation, _: &str, out: &mut Vec<u8>) {
-        serde_json::to_writer(&mut *out, &JsonCard(card)).expect("writing JSON to memory cannot fail");
+        serde_json::to_writer(&mut *out, &JsonCard(card))
+            .expect("writing JSON to memory cannot fail");
     }
     fn separator(&self) -> &'static [u8] {
         b",\n"

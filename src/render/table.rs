@@ -39,7 +39,12 @@ impl Renderer for TableRenderer {
         } else {
             self.style.red("fail  ")
         };
-        let failed: Vec<&str> = card.rules.iter().filter(|r| r.outcome == Outcome::Fail).map(|r| r.id()).collect();
+        let failed: Vec<&str> = card
+            .rules
+            .iter()
+            .filter(|r| r.outcome == Outcome::Fail)
+            .map(|r| r.id())
+            .collect();
         let _ = writeln!(
             out,
             "{} {} {} {:>5.1}  {}  {}",
@@ -48,7 +53,11 @@ impl Renderer for TableRenderer {
             cell(card.team.as_deref(), TEAM_W),
             card.score,
             result,
-            if failed.is_empty() { "-".to_string() } else { failed.join(", ") }
+            if failed.is_empty() {
+                "-".to_string()
+            } else {
+                failed.join(", ")
+            }
         );
     }
 
@@ -58,7 +67,13 @@ impl Renderer for TableRenderer {
             let _ = writeln!(out, "No conversations scored.");
             return;
         }
-        let pct = |n: usize, d: usize| if d == 0 { 0.0 } else { n as f64 * 100.0 / d as f64 };
+        let pct = |n: usize, d: usize| {
+            if d == 0 {
+                0.0
+            } else {
+                n as f64 * 100.0 / d as f64
+            }
+        };
         let _ = writeln!(
             out,
             "{} conversations scored: {} passed ({:.1}%), mean score {:.1}, lowest {:.1}{}",
@@ -67,16 +82,35 @@ impl Renderer for TableRenderer {
             pct(s.passed, s.scored),
             s.mean_score().unwrap_or(0.0),
             s.lowest.unwrap_or(0.0),
-            if s.skipped > 0 { format!("; {} skipped", s.skipped) } else { String::new() }
+            if s.skipped > 0 {
+                format!("; {} skipped", s.skipped)
+            } else {
+                String::new()
+            }
         );
         let _ = writeln!(out);
-        let _ = writeln!(out, "{}", self.style.bold(&format!("{:<22} {:>6} {:>6} {:>6}  {:>9}", "RULE", "PASS", "FAIL", "N/A", "PASS RATE")));
+        let _ = writeln!(
+            out,
+            "{}",
+            self.style.bold(&format!(
+                "{:<22} {:>6} {:>6} {:>6}  {:>9}",
+                "RULE", "PASS", "FAIL", "N/A", "PASS RATE"
+            ))
+        );
         for (i, t) in s.rules.iter().enumerate() {
             if t.pass + t.fail + t.na == 0 {
                 continue;
             }
-            let rate = if t.pass + t.fail == 0 { "-".to_string() } else { format!("{:.1}%", pct(t.pass, t.pass + t.fail)) };
-            let _ = writeln!(out, "{:<22} {:>6} {:>6} {:>6}  {:>9}", REGISTRY[i].meta.id, t.pass, t.fail, t.na, rate);
+            let rate = if t.pass + t.fail == 0 {
+                "-".to_string()
+            } else {
+                format!("{:.1}%", pct(t.pass, t.pass + t.fail))
+            };
+            let _ = writeln!(
+                out,
+                "{:<22} {:>6} {:>6} {:>6}  {:>9}",
+                REGISTRY[i].meta.id, t.pass, t.fail, t.na, rate
+            );
         }
     }
 }

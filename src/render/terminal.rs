@@ -42,7 +42,8 @@ impl Style {
 /// A character that must not reach a terminal as is: C0/C1 controls, DEL,
 /// and the bidirectional overrides that can reorder what a reader sees.
 fn is_unsafe(c: char) -> bool {
-    c.is_control() || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}')
+    c.is_control()
+        || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}')
 }
 
 /// `s` with every unsafe character replaced by a visible escape (`\u{1b}`);

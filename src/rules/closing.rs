@@ -17,23 +17,35 @@ pub static ENTRY: RuleEntry = RuleEntry {
     build,
 };
 
-static LISTS: [ListDef; 1] = [phrase_list!("closing.farewell", Agent, "closing/farewell.txt")];
+static LISTS: [ListDef; 1] = [phrase_list!(
+    "closing.farewell",
+    Agent,
+    "closing/farewell.txt"
+)];
 
 struct Closing {
     farewell: ListId,
 }
 
 fn build(m: &Matcher, _: &Settings) -> Box<dyn Rule> {
-    Box::new(Closing { farewell: m.id("closing.farewell") })
+    Box::new(Closing {
+        farewell: m.id("closing.farewell"),
+    })
 }
 
 impl Rule for Closing {
     fn check(&self, a: &Analysis) -> Verdict {
         let turn = a.final_agent_turn();
-        let Some(&last) = turn.last() else { return Verdict::na() };
+        let Some(&last) = turn.last() else {
+            return Verdict::na();
+        };
         if turn.iter().any(|&i| a.find(i, self.farewell).is_some()) {
             return Verdict::pass();
         }
-        Verdict::fail(finding(last, None, "the agent's last message ends the chat without thanks or a farewell"))
+        Verdict::fail(finding(
+            last,
+            None,
+            "the agent's last message ends the chat without thanks or a farewell",
+        ))
     }
 }

@@ -28,7 +28,10 @@ struct Empathy {
 }
 
 fn build(m: &Matcher, _: &Settings) -> Box<dyn Rule> {
-    Box::new(Empathy { problem: m.id("empathy.problem"), acknowledge: m.id("empathy.acknowledge") })
+    Box::new(Empathy {
+        problem: m.id("empathy.problem"),
+        acknowledge: m.id("empathy.acknowledge"),
+    })
 }
 
 impl Rule for Empathy {
@@ -36,8 +39,10 @@ impl Rule for Empathy {
         if a.agent.is_empty() {
             return Verdict::na();
         }
-        let Some((first_problem, hit)) =
-            a.customer.iter().find_map(|&i| a.find(i, self.problem).map(|h| (i, *h)))
+        let Some((first_problem, hit)) = a
+            .customer
+            .iter()
+            .find_map(|&i| a.find(i, self.problem).map(|h| (i, *h)))
         else {
             return Verdict::na();
         };
@@ -48,7 +53,11 @@ impl Rule for Empathy {
             .iter()
             .rev()
             .find(|&&i| i < first_problem)
-            .filter(|&&i| !a.conv.messages[i + 1..first_problem].iter().any(|m| m.is_customer()));
+            .filter(|&&i| {
+                !a.conv.messages[i + 1..first_problem]
+                    .iter()
+                    .any(|m| m.is_customer())
+            });
         let acknowledged = a
             .agent
             .iter()
@@ -61,7 +70,9 @@ impl Rule for Empathy {
         Verdict::fail(finding(
             first_problem,
             Some((hit.start, hit.end)),
-            format!("the customer voiced a problem (\"{words}\") and no agent message acknowledges it"),
+            format!(
+                "the customer voiced a problem (\"{words}\") and no agent message acknowledges it"
+            ),
         ))
     }
 }

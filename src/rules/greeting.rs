@@ -31,7 +31,11 @@ struct Greeting {
 }
 
 fn build(m: &Matcher, _: &Settings) -> Box<dyn Rule> {
-    Box::new(Greeting { greet: m.id("greeting.greet"), thanks: m.id("greeting.thanks"), lead: m.id("greeting.lead") })
+    Box::new(Greeting {
+        greet: m.id("greeting.greet"),
+        thanks: m.id("greeting.thanks"),
+        lead: m.id("greeting.lead"),
+    })
 }
 
 /// An opening message that is only a name line ("Dave here", "— Priya, Billing").
@@ -55,7 +59,9 @@ impl Greeting {
 
 impl Rule for Greeting {
     fn check(&self, a: &Analysis) -> Verdict {
-        let Some(&first) = a.agent.first() else { return Verdict::na() };
+        let Some(&first) = a.agent.first() else {
+            return Verdict::na();
+        };
         let mut opening = vec![first];
         if is_name_line(a.text(first)) {
             opening.extend(a.agent.get(1));
@@ -63,7 +69,13 @@ impl Rule for Greeting {
         if opening.iter().any(|&i| self.greets(a, i)) {
             return Verdict::pass();
         }
-        let span = text::sentences(a.text(first)).first().map(|r| (r.start as u32, r.end as u32));
-        Verdict::fail(finding(first, span, "the agent's first message goes straight to business without a greeting"))
+        let span = text::sentences(a.text(first))
+            .first()
+            .map(|r| (r.start as u32, r.end as u32));
+        Verdict::fail(finding(
+            first,
+            span,
+            "the agent's first message goes straight to business without a greeting",
+        ))
     }
 }

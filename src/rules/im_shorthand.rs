@@ -17,14 +17,20 @@ pub static ENTRY: RuleEntry = RuleEntry {
     build,
 };
 
-static LISTS: [ListDef; 1] = [phrase_list!("im-shorthand.shorthand", Agent, "im-shorthand/shorthand.txt")];
+static LISTS: [ListDef; 1] = [phrase_list!(
+    "im-shorthand.shorthand",
+    Agent,
+    "im-shorthand/shorthand.txt"
+)];
 
 struct ImShorthand {
     shorthand: ListId,
 }
 
 fn build(m: &Matcher, _: &Settings) -> Box<dyn Rule> {
-    Box::new(ImShorthand { shorthand: m.id("im-shorthand.shorthand") })
+    Box::new(ImShorthand {
+        shorthand: m.id("im-shorthand.shorthand"),
+    })
 }
 
 /// Whether a hit is really shorthand and not a code, initial or abbreviation
@@ -38,7 +44,10 @@ fn is_shorthand(t: &str, h: &Hit) -> bool {
     if has_upper && (word.len() == 1 || word.bytes().any(|b| b.is_ascii_digit())) {
         return false;
     }
-    if matches!(before, Some('.' | '-' | '/' | '@' | '#' | '\'' | '\u{2019}' | '&')) {
+    if matches!(
+        before,
+        Some('.' | '-' | '/' | '@' | '#' | '\'' | '\u{2019}' | '&')
+    ) {
         return false;
     }
     match next {
@@ -58,10 +67,16 @@ impl Rule for ImShorthand {
             .iter()
             .flat_map(|&i| {
                 let t = a.text(i);
-                a.hits_of(i, self.shorthand).filter(move |h| is_shorthand(t, h)).map(move |h| {
-                    let word = &t[h.start as usize..h.end as usize];
-                    finding(i, Some((h.start, h.end)), format!("\"{word}\" is chat shorthand"))
-                })
+                a.hits_of(i, self.shorthand)
+                    .filter(move |h| is_shorthand(t, h))
+                    .map(move |h| {
+                        let word = &t[h.start as usize..h.end as usize];
+                        finding(
+                            i,
+                            Some((h.start, h.end)),
+                            format!("\"{word}\" is chat shorthand"),
+                        )
+                    })
             })
             .collect();
         if findings.is_empty() {

@@ -78,17 +78,29 @@ pub struct Verdict {
 
 impl Verdict {
     pub fn pass() -> Verdict {
-        Verdict { outcome: Outcome::Pass, findings: Vec::new() }
+        Verdict {
+            outcome: Outcome::Pass,
+            findings: Vec::new(),
+        }
     }
     pub fn na() -> Verdict {
-        Verdict { outcome: Outcome::Na, findings: Vec::new() }
+        Verdict {
+            outcome: Outcome::Na,
+            findings: Vec::new(),
+        }
     }
     pub fn fail(finding: Finding) -> Verdict {
-        Verdict { outcome: Outcome::Fail, findings: vec![finding] }
+        Verdict {
+            outcome: Outcome::Fail,
+            findings: vec![finding],
+        }
     }
     pub fn fail_all(findings: Vec<Finding>) -> Verdict {
         debug_assert!(!findings.is_empty());
-        Verdict { outcome: Outcome::Fail, findings }
+        Verdict {
+            outcome: Outcome::Fail,
+            findings,
+        }
     }
 }
 
@@ -135,7 +147,11 @@ pub static REGISTRY: [&RuleEntry; 11] = [
 
 /// Looks up a rule by id.
 pub fn entry(id: &str) -> Option<(usize, &'static RuleEntry)> {
-    REGISTRY.iter().enumerate().find(|(_, e)| e.meta.id == id).map(|(i, e)| (i, *e))
+    REGISTRY
+        .iter()
+        .enumerate()
+        .find(|(_, e)| e.meta.id == id)
+        .map(|(i, e)| (i, *e))
 }
 
 /// The enabled rules with their compiled phrase lists.
@@ -167,7 +183,11 @@ impl RuleSet {
 
 /// Shorthand for a finding on a message, optionally with a span.
 pub fn finding(message: usize, span: Option<(u32, u32)>, note: impl Into<String>) -> Finding {
-    Finding { message, span: span.map(|(s, e)| (s as usize, e as usize)), note: note.into() }
+    Finding {
+        message,
+        span: span.map(|(s, e)| (s as usize, e as usize)),
+        note: note.into(),
+    }
 }
 
 /// Declares a phrase list file under `rules/`.
@@ -186,6 +206,11 @@ macro_rules! phrase_list {
 #[macro_export]
 macro_rules! rule_doc {
     ($id:literal) => {
-        include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/rules/", $id, "/doc.md"))
+        include_str!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/rules/",
+            $id,
+            "/doc.md"
+        ))
     };
 }

@@ -12,7 +12,8 @@ pub static ENTRY: RuleEntry = RuleEntry {
     meta: RuleMeta {
         id: "probing",
         summary: "The agent asks at least one question to understand the issue",
-        help: "ask about the issue before solving it, e.g. \"What happens when you try to log in?\"",
+        help:
+            "ask about the issue before solving it, e.g. \"What happens when you try to log in?\"",
         doc: crate::rule_doc!("probing"),
         lists: &LISTS,
     },
@@ -30,7 +31,10 @@ struct Probing {
 }
 
 fn build(m: &Matcher, _: &Settings) -> Box<dyn Rule> {
-    Box::new(Probing { request: m.id("probing.request"), not_probe: m.id("probing.not-probe") })
+    Box::new(Probing {
+        request: m.id("probing.request"),
+        not_probe: m.id("probing.not-probe"),
+    })
 }
 
 /// Clauses of a sentence split at ", or" / " or " (one question can hold two).
@@ -54,9 +58,14 @@ impl Probing {
         let hits = a.hits(i);
         let in_range = |h: &&Hit, r: &Range<usize>| r.contains(&(h.start as usize));
         for sentence in text::sentences(t) {
-            let is_question = t[sentence.clone()].trim_end_matches(['.', '!']).ends_with('?');
+            let is_question = t[sentence.clone()]
+                .trim_end_matches(['.', '!'])
+                .ends_with('?');
             for clause in clauses(t, sentence.clone()) {
-                let has = |list: ListId| hits.iter().any(|h| h.list == list && !h.negated && in_range(&h, &clause));
+                let has = |list: ListId| {
+                    hits.iter()
+                        .any(|h| h.list == list && !h.negated && in_range(&h, &clause))
+                };
                 if has(self.not_probe) {
                     continue;
                 }
@@ -72,10 +81,16 @@ impl Probing {
 impl Rule for Probing {
     fn check(&self, a: &Analysis) -> Verdict {
         let after = a.agent_after_customer();
-        let Some(&first) = after.first() else { return Verdict::na() };
+        let Some(&first) = after.first() else {
+            return Verdict::na();
+        };
         if after.iter().any(|&i| self.probe(a, i).is_some()) {
             return Verdict::pass();
         }
-        Verdict::fail(finding(first, None, "the agent asks no question to understand the customer's issue"))
+        Verdict::fail(finding(
+            first,
+            None,
+            "the agent asks no question to understand the customer's issue",
+        ))
     }
 }

@@ -19,7 +19,10 @@ pub static ENTRY: RuleEntry = RuleEntry {
     build,
 };
 
-const KINDS: &str = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/rules/repeated-info/kinds.toml"));
+const KINDS: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/rules/repeated-info/kinds.toml"
+));
 
 /// Sentences that request something without a question mark.
 const REQUEST: &str = r"(?i)\b(please|kindly|could you|can you|would you|may i|can i|let me know|tell me|provide|confirm|need (your|the)|what|which|where|when)\b";
@@ -49,7 +52,11 @@ struct RepeatedInfo {
 }
 
 fn alternation(patterns: &[String], case_insensitive: bool) -> Regex {
-    let joined = patterns.iter().map(|p| format!("(?:{p})")).collect::<Vec<_>>().join("|");
+    let joined = patterns
+        .iter()
+        .map(|p| format!("(?:{p})"))
+        .collect::<Vec<_>>()
+        .join("|");
     RegexBuilder::new(&joined)
         .case_insensitive(case_insensitive)
         .multi_line(true)
@@ -62,9 +69,16 @@ fn build(_: &Matcher, _: &Settings) -> Box<dyn Rule> {
     let kinds = file
         .kind
         .into_iter()
-        .map(|k| Kind { asks: alternation(&k.asks, true), gives: alternation(&k.gives, false), name: k.name })
+        .map(|k| Kind {
+            asks: alternation(&k.asks, true),
+            gives: alternation(&k.gives, false),
+            name: k.name,
+        })
         .collect();
-    Box::new(RepeatedInfo { kinds, request: Regex::new(REQUEST).expect("request pattern compiles") })
+    Box::new(RepeatedInfo {
+        kinds,
+        request: Regex::new(REQUEST).expect("request pattern compiles"),
+    })
 }
 
 impl Rule for RepeatedInfo {
@@ -81,21 +95,33 @@ impl Rule for RepeatedInfo {
                     continue;
                 }
                 for kind in &self.kinds {
-                    let Some(ask) = kind.asks.find(s) else { continue };
+                    let Some(ask) = kind.asks.find(s) else {
+                        continue;
+                    };
                     // A question that contains the value is a confirmation.
                     if kind.gives.is_match(s) {
                         continue;
                     }
-                    let given = a.customer.iter().take_while(|&&c| c < i).find(|&&c| kind.gives.is_match(a.text(c)));
+                    let given = a
+                        .customer
+                        .iter()
+                        .take_while(|&&c| c < i)
+                        .find(|&&c| kind.gives.is_match(a.text(c)));
                     if let Some(&given) = given {
                         if findings.iter().any(|f| f.message == i) {
                             continue;
                         }
-                        let span = ((sentence.start + ask.start()) as u32, (sentence.start + ask.end()) as u32);
+                        let span = (
+                            (sentence.start + ask.start()) as u32,
+                            (sentence.start + ask.end()) as u32,
+                        );
                         findings.push(finding(
                             i,
                             Some(span),
-                            format!("asks for the {} that the customer already gave in message {given}", kind.name),
+                            format!(
+                                "asks for the {} that the customer already gave in message {given}",
+                                kind.name
+                            ),
                         ));
                     }
                 }

@@ -21,7 +21,9 @@ struct ResponseGap {
 }
 
 fn build(_: &Matcher, s: &Settings) -> Box<dyn Rule> {
-    Box::new(ResponseGap { max_gap_ms: (s.max_gap_s * 1000.0).round() as i64 })
+    Box::new(ResponseGap {
+        max_gap_ms: (s.max_gap_s * 1000.0).round() as i64,
+    })
 }
 
 fn secs(ms: i64) -> String {
@@ -34,7 +36,9 @@ fn secs(ms: i64) -> String {
 
 impl Rule for ResponseGap {
     fn check(&self, a: &Analysis) -> Verdict {
-        let Some(waits) = a.waits() else { return Verdict::na() };
+        let Some(waits) = a.waits() else {
+            return Verdict::na();
+        };
         if waits.is_empty() {
             return Verdict::na();
         }

@@ -20,7 +20,11 @@ pub static ENTRY: RuleEntry = RuleEntry {
 
 static LISTS: [ListDef; 2] = [
     phrase_list!("review-request.ask", Agent, "review-request/ask.txt"),
-    phrase_list!("review-request.not", Agent, "review-request/not-request.txt"),
+    phrase_list!(
+        "review-request.not",
+        Agent,
+        "review-request/not-request.txt"
+    ),
 ];
 
 /// How many of the agent's last messages count as "near the end".
@@ -32,25 +36,38 @@ struct ReviewRequest {
 }
 
 fn build(m: &Matcher, _: &Settings) -> Box<dyn Rule> {
-    Box::new(ReviewRequest { ask: m.id("review-request.ask"), not: m.id("review-request.not") })
+    Box::new(ReviewRequest {
+        ask: m.id("review-request.ask"),
+        not: m.id("review-request.not"),
+    })
 }
 
 impl ReviewRequest {
     fn asks(&self, a: &Analysis, i: usize) -> bool {
         let sentences = text::sentences(a.text(i));
         let sentence_of = |at: u32| sentences.iter().position(|r| r.contains(&(at as usize)));
-        let excluded: Vec<_> = a.hits_of(i, self.not).map(|h| sentence_of(h.start)).collect();
-        a.hits_of(i, self.ask).any(|h| !h.negated && !excluded.contains(&sentence_of(h.start)))
+        let excluded: Vec<_> = a
+            .hits_of(i, self.not)
+            .map(|h| sentence_of(h.start))
+            .collect();
+        a.hits_of(i, self.ask)
+            .any(|h| !h.negated && !excluded.contains(&sentence_of(h.start)))
     }
 }
 
 impl Rule for ReviewRequest {
     fn check(&self, a: &Analysis) -> Verdict {
-        let Some(&last) = a.agent.last() else { return Verdict::na() };
+        let Some(&last) = a.agent.last() else {
+            return Verdict::na();
+        };
         let window = &a.agent[a.agent.len().saturating_sub(WINDOW)..];
         if window.iter().any(|&i| self.asks(a, i)) {
             return Verdict::pass();
         }
-        Verdict::fail(finding(last, None, "the agent never asks for a rating, review or feedback near the end"))
+        Verdict::fail(finding(
+            last,
+            None,
+            "the agent never asks for a rating, review or feedback near the end",
+        ))
     }
 }

@@ -18,8 +18,14 @@ pub static ENTRY: RuleEntry = RuleEntry {
     build,
 };
 
-const ACRONYMS: &str = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/rules/shouting/acronyms.txt"));
-const ENGLISH: &str = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/rules/shouting/english-words.txt"));
+const ACRONYMS: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/rules/shouting/acronyms.txt"
+));
+const ENGLISH: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/rules/shouting/english-words.txt"
+));
 
 /// Capitalised words this long or longer shout on their own.
 const MIN_SHOUT_LETTERS: usize = 4;
@@ -30,7 +36,10 @@ struct Shouting {
 }
 
 fn build(_: &Matcher, _: &Settings) -> Box<dyn Rule> {
-    Box::new(Shouting { acronyms: parse_list(ACRONYMS).collect(), english: parse_list(ENGLISH).collect() })
+    Box::new(Shouting {
+        acronyms: parse_list(ACRONYMS).collect(),
+        english: parse_list(ENGLISH).collect(),
+    })
 }
 
 /// A word written entirely in capitals (two or more letters, no digits).
@@ -44,28 +53,33 @@ impl Shouting {
         is_caps_word(w) && !self.acronyms.contains(w) && {
             let lower = w.to_ascii_lowercase();
             self.english.contains(lower.as_str())
-                || lower.strip_suffix('s').is_some_and(|s| self.english.contains(s))
+                || lower
+                    .strip_suffix('s')
+                    .is_some_and(|s| self.english.contains(s))
         }
     }
 
     fn findings(&self, t: &str, message: usize, out: &mut Vec<Finding>) {
         let quoted = text::quoted_spans(t);
-        // Words split on anything that is not an ASCII letter or digit.
-        let words: Vec<(usize, usize)> = text::words(t)
-            .flat_map(|r| {
-                let s = &t[r.clone()];
-                let base = r.start;
-                s.split(|c: char| !c.is_ascii_alphanumeric())
-                    .scan(0, move |off, part| {
-                        let start = *off;
-                        *off += part.len() + 1;
-                        Some((base + start, base + start + part.len()))
-                    })
-                    .filter(|(s, e)| e > s)
-                    .collect::<Vec<_>>()
-            })
-            .filter(|(s, _)| !text::inside(&quoted, *s))
-            .collect();
+        // Words: runs of ASCII letters and digits, and any non-ASCII
+        // characters joined to them (so offsets stay on char boundaries).
+        let bytes = t.as_bytes();
+        let is_word_byte = |b: u8| b.is_ascii_alphanumeric() || b >= 0x80;
+        let mut words: Vec<(usize, usize)> = Vec::new();
+        let mut at = 0;
+        while at < bytes.len() {
+            if !is_word_byte(bytes[at]) {
+                at += 1;
+                continue;
+            }
+            let start = at;
+            while at < bytes.len() && is_word_byte(bytes[at]) {
+                at += 1;
+            }
+            if !text::inside(&quoted, start) {
+                words.push((start, at));
+            }
+        }
         let mut i = 0;
         while i < words.len() {
             let (s, e) = words[i];
@@ -75,14 +89,23 @@ impl Shouting {
             }
             // Extend over following capitalised words (acronyms included).
             let mut j = i + 1;
-            while j < words.len() && is_caps_word(&t[words[j].0..words[j].1]) && gap_is_space(t, words[j - 1].1, words[j].0) {
+            while j < words.len()
+                && is_caps_word(&t[words[j].0..words[j].1])
+                && gap_is_space(t, words[j - 1].1, words[j].0)
+            {
                 j += 1;
             }
             let run_end = words[j - 1].1;
-            let shouted_words = (i..j).filter(|&k| self.is_shouted(&t[words[k].0..words[k].1])).count();
+            let shouted_words = (i..j)
+                .filter(|&k| self.is_shouted(&t[words[k].0..words[k].1]))
+                .count();
             if e - s >= MIN_SHOUT_LETTERS || shouted_words >= 2 {
                 let span = (s as u32, run_end as u32);
-                out.push(finding(message, Some(span), format!("\"{}\" is written in capitals", &t[s..run_end])));
+                out.push(finding(
+                    message,
+                    Some(span),
+                    format!("\"{}\" is written in capitals", &t[s..run_end]),
+                ));
             }
             i = j;
         }
@@ -91,7 +114,9 @@ impl Shouting {
 
 /// Only spaces and light punctuation between two words (no sentence end).
 fn gap_is_space(t: &str, from: usize, to: usize) -> bool {
-    t[from..to].chars().all(|c| c == ' ' || c == ',' || c == '\'' || c == '\u{2019}' || c == '-')
+    t[from..to]
+        .chars()
+        .all(|c| c == ' ' || c == ',' || c == '\'' || c == '\u{2019}' || c == '-')
 }
 
 impl Rule for Shouting {
