@@ -229,33 +229,61 @@ fn extend_word(bytes: &[u8], mut end: usize) -> usize {
 }
 
 /// Words that negate what follows them in the same clause.
-const NEGATORS: &[&str] = &[
-    "not", "no", "never", "nothing", "without", "hardly", "nor", "neither", "none",
+const NEGATORS: &[&[u8]] = &[
+    b"not", b"no", b"never", b"nothing", b"without", b"hardly", b"nor", b"neither", b"none",
+    b"cannot",
 ];
 
-/// Whether a negation word stands among the three words before `at`, in the same clause.
+/// How far back (in bytes) a negation word may stand.
+const NEGATION_WINDOW: usize = 40;
+
+/// Whether a negation word stands among the three words before `at`, in the
+/// same clause. Allocation-free: this runs for every phrase hit.
 pub fn negated_before(text: &str, at: usize) -> bool {
-    let window_start = text[..at]
-        .char_indices()
-        .rev()
-        .take(40)
-        .find(|&(_, c)| matches!(c, '.' | '!' | '?' | ';' | ',' | '\n' | ':'))
-        .map_or(at.saturating_sub(40), |(i, _)| i + 1);
-    let window_start = (0..=window_start)
-        .rev()
-        .find(|&i| text.is_char_boundary(i))
-        .unwrap_or(0);
-    let words: Vec<&str> = text[window_start..at]
-        .split(|c: char| !(is_word_char(c) || c == '\'' || c == '\u{2019}'))
-        .filter(|w| !w.is_empty())
-        .collect();
-    words.iter().rev().take(3).any(|w| {
-        let w = w.to_ascii_lowercase();
-        NEGATORS.contains(&w.as_str())
-            || w.ends_with("n't")
-            || w.ends_with("n\u{2019}t")
-            || w == "cannot"
-    })
+    let bytes = text.as_bytes();
+    let floor = at.saturating_sub(NEGATION_WINDOW);
+    let mut end = at;
+    for _ in 0..3 {
+        // Skip separators back to the end of the previous word; stop at a clause end.
+        while end > floor && !is_word_byte(bytes[end - 1]) {
+            if matches!(
+                bytes[end - 1],
+                b'.' | b'!' | b'?' | b';' | b',' | b'\n' | b':'
+            ) {
+                return false;
+            }
+            end -= 1;
+        }
+        if end == floor {
+            return false;
+        }
+        let mut start = end;
+        while start > floor && is_word_byte(bytes[start - 1]) {
+            start -= 1;
+        }
+        let word = &bytes[start..end];
+        if NEGATORS.iter().any(|n| n.eq_ignore_ascii_case(word)) || ends_with_nt(word) {
+            return true;
+        }
+        end = start;
+    }
+    false
+}
+
+/// Bytes that make up a word for negation purposes (letters, digits and
+/// apostrophes, straight or typographic).
+fn is_word_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'\'' || b >= 0x80
+}
+
+/// "don't", "can't", "isn’t" (straight or typographic apostrophe).
+fn ends_with_nt(word: &[u8]) -> bool {
+    let lower = |i: usize| word[word.len() - i].to_ascii_lowercase();
+    (word.len() >= 3 && lower(1) == b't' && lower(2) == b'\'' && lower(3) == b'n')
+        || (word.len() >= 5
+            && lower(1) == b't'
+            && word.ends_with("\u{2019}t".as_bytes())
+            && lower(5) == b'n')
 }
 
 #[cfg(test)]
@@ -313,6 +341,10 @@ mod tests {
         assert_eq!(hits("We apologise.")[0].1, "apologise");
         assert_eq!(hits("Don\u{2019}t worry")[0].1, "Don\u{2019}t worry");
         assert_eq!(hits("I'm not sorry")[0], ("t.b", "sorry".into(), true));
+        assert!(hits("I don\u{2019}t apologise")[0].2);
+        assert!(hits("We can't, sorry")[0].1 == "sorry" && !hits("We can't, sorry")[0].2);
+        assert!(negated_before("it isn't sorry", 10));
+        assert!(!negated_before("notably sorry", 8));
         assert!(!hits("No. Sorry")[0].2, "negation stops at the clause end");
     }
 }

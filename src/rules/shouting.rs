@@ -32,14 +32,22 @@ const MIN_SHOUT_LETTERS: usize = 4;
 
 struct Shouting {
     acronyms: HashSet<&'static str>,
-    english: HashSet<&'static str>,
+    /// Sorted (the data file is kept sorted; a test checks it): binary search.
+    english: Vec<&'static str>,
 }
 
 fn build(_: &Matcher, _: &Settings) -> Box<dyn Rule> {
     Box::new(Shouting {
         acronyms: parse_list(ACRONYMS).collect(),
-        english: parse_list(ENGLISH).collect(),
+        english: ENGLISH.lines().collect(),
     })
+}
+
+/// Two capital letters in a row: the cheap test before looking at words.
+fn has_capital_pair(t: &str) -> bool {
+    t.as_bytes()
+        .windows(2)
+        .any(|w| w[0].is_ascii_uppercase() && w[1].is_ascii_uppercase())
 }
 
 /// A word written entirely in capitals (two or more letters, no digits).
@@ -52,10 +60,8 @@ impl Shouting {
     fn is_shouted(&self, w: &str) -> bool {
         is_caps_word(w) && !self.acronyms.contains(w) && {
             let lower = w.to_ascii_lowercase();
-            self.english.contains(lower.as_str())
-                || lower
-                    .strip_suffix('s')
-                    .is_some_and(|s| self.english.contains(s))
+            let known = |word: &str| self.english.binary_search(&word).is_ok();
+            known(&lower) || lower.strip_suffix('s').is_some_and(known)
         }
     }
 
@@ -119,6 +125,21 @@ fn gap_is_space(t: &str, from: usize, to: usize) -> bool {
         .all(|c| c == ' ' || c == ',' || c == '\'' || c == '\u{2019}' || c == '-')
 }
 
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn english_word_list_is_sorted_and_unique() {
+        let words: Vec<&str> = super::ENGLISH.lines().collect();
+        assert!(
+            words.windows(2).all(|w| w[0] < w[1]),
+            "rules/shouting/english-words.txt must be sorted (LC_ALL=C sort -u)"
+        );
+        assert!(words
+            .iter()
+            .all(|w| w.bytes().all(|b| b.is_ascii_lowercase())));
+    }
+}
+
 impl Rule for Shouting {
     fn check(&self, a: &Analysis) -> Verdict {
         if a.agent.is_empty() {
@@ -127,7 +148,7 @@ impl Rule for Shouting {
         let mut findings = Vec::new();
         for &i in &a.agent {
             let t = a.text(i);
-            if t.bytes().filter(u8::is_ascii_uppercase).nth(1).is_some() {
+            if has_capital_pair(t) {
                 self.findings(t, i, &mut findings);
             }
         }
