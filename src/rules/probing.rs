@@ -4,7 +4,7 @@ use super::{finding, Rule, RuleEntry, RuleMeta, Verdict};
 use crate::analysis::Analysis;
 use crate::config::Settings;
 use crate::phrase_list;
-use crate::phrases::{Hit, ListDef, ListId, Matcher};
+use crate::phrases::{is_word_char, Hit, ListDef, ListId, Matcher};
 use crate::text;
 use std::ops::Range;
 
@@ -20,20 +20,23 @@ pub static ENTRY: RuleEntry = RuleEntry {
     build,
 };
 
-static LISTS: [ListDef; 2] = [
+static LISTS: [ListDef; 3] = [
     phrase_list!("probing.request", Agent, "probing/request.txt"),
     phrase_list!("probing.not-probe", Agent, "probing/not-probe.txt"),
+    phrase_list!("probing.detail", Agent, "probing/detail.txt"),
 ];
 
 struct Probing {
     request: ListId,
     not_probe: ListId,
+    detail: ListId,
 }
 
 fn build(m: &Matcher, _: &Settings) -> Box<dyn Rule> {
     Box::new(Probing {
         request: m.id("probing.request"),
         not_probe: m.id("probing.not-probe"),
+        detail: m.id("probing.detail"),
     })
 }
 
@@ -50,26 +53,55 @@ fn clauses(text: &str, sentence: Range<usize>) -> Vec<Range<usize>> {
     out
 }
 
+/// Whether a sentence is a question: it ends with a question mark that is
+/// not part of a link or code (`page.html?id=3` is no question).
+fn is_question(text: &str, sentence: &Range<usize>) -> bool {
+    let s = text[sentence.clone()].trim_end_matches(['.', '!']);
+    if !s.ends_with('?') {
+        return false;
+    }
+    !text[sentence.end..]
+        .chars()
+        .next()
+        .is_some_and(|c| is_word_char(c) || matches!(c, '=' | '&' | '/'))
+}
+
+/// Whether the hit is the start of its sentence, possibly after a filler word
+/// ("Your name and arrival location", "And your email address?").
+fn starts_sentence(text: &str, sentence: &Range<usize>, hit: &Hit) -> bool {
+    if !sentence.contains(&(hit.start as usize)) {
+        return false;
+    }
+    let before = text[sentence.start..hit.start as usize].trim();
+    let before = before.trim_end_matches([',', ':']).to_ascii_lowercase();
+    matches!(
+        before.as_str(),
+        "" | "and" | "also" | "just" | "ok" | "okay" | "great" | "thanks" | "thank you"
+    )
+}
+
 impl Probing {
     /// The first probe in message `i`: a question clause that is not an
-    /// opener, offer or confirmation, or a request for details.
+    /// opener, offer or confirmation; a request for details; or a fragment
+    /// that names the details wanted ("Your name and email, please").
     fn probe(&self, a: &Analysis, i: usize) -> Option<Range<usize>> {
         let t = a.text(i);
         let hits = a.hits(i);
-        let in_range = |h: &&Hit, r: &Range<usize>| r.contains(&(h.start as usize));
+        let in_range = |h: &Hit, r: &Range<usize>| r.contains(&(h.start as usize));
         for sentence in text::sentences(t) {
-            let is_question = t[sentence.clone()]
-                .trim_end_matches(['.', '!'])
-                .ends_with('?');
+            let question = is_question(t, &sentence);
             for clause in clauses(t, sentence.clone()) {
                 let has = |list: ListId| {
                     hits.iter()
-                        .any(|h| h.list == list && !h.negated && in_range(&h, &clause))
+                        .any(|h| h.list == list && !h.negated && in_range(h, &clause))
                 };
                 if has(self.not_probe) {
                     continue;
                 }
-                if is_question || has(self.request) {
+                let fragment = hits.iter().any(|h| {
+                    h.list == self.detail && !h.negated && starts_sentence(t, &sentence, h)
+                });
+                if question || has(self.request) || fragment {
                     return Some(clause);
                 }
             }
