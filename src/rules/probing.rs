@@ -66,18 +66,22 @@ fn is_question(text: &str, sentence: &Range<usize>) -> bool {
         .is_some_and(|c| is_word_char(c) || matches!(c, '=' | '&' | '/'))
 }
 
-/// Whether the hit is the start of its sentence, possibly after a filler word
-/// ("Your name and arrival location", "And your email address?").
-fn starts_sentence(text: &str, sentence: &Range<usize>, hit: &Hit) -> bool {
+/// Whether a detail named in a sentence is asked for: the detail opens the
+/// sentence, possibly after a filler word ("Your name and arrival location",
+/// "And your email address"), or the sentence ends in "please" ("Hotel name,
+/// room number and time please").
+fn asks_for_detail(text: &str, sentence: &Range<usize>, hit: &Hit) -> bool {
     if !sentence.contains(&(hit.start as usize)) {
         return false;
     }
     let before = text[sentence.start..hit.start as usize].trim();
     let before = before.trim_end_matches([',', ':']).to_ascii_lowercase();
-    matches!(
+    let opens = matches!(
         before.as_str(),
         "" | "and" | "also" | "just" | "ok" | "okay" | "great" | "thanks" | "thank you"
-    )
+    );
+    let s = text[sentence.clone()].trim_end_matches(['.', '!', ' ']);
+    opens || s.to_ascii_lowercase().ends_with("please")
 }
 
 impl Probing {
@@ -99,7 +103,7 @@ impl Probing {
                     continue;
                 }
                 let fragment = hits.iter().any(|h| {
-                    h.list == self.detail && !h.negated && starts_sentence(t, &sentence, h)
+                    h.list == self.detail && !h.negated && asks_for_detail(t, &sentence, h)
                 });
                 if question || has(self.request) || fragment {
                     return Some(clause);
