@@ -4,7 +4,7 @@ use super::{finding, Rule, RuleEntry, RuleMeta, Verdict};
 use crate::analysis::Analysis;
 use crate::config::Settings;
 use crate::phrase_list;
-use crate::phrases::{ListDef, ListId, Matcher};
+use crate::phrases::{Hit, ListDef, ListId, Matcher};
 
 pub static ENTRY: RuleEntry = RuleEntry {
     meta: RuleMeta {
@@ -17,21 +17,120 @@ pub static ENTRY: RuleEntry = RuleEntry {
     build,
 };
 
-static LISTS: [ListDef; 2] = [
+static LISTS: [ListDef; 5] = [
     phrase_list!("empathy.problem", Customer, "empathy/problem.txt"),
+    phrase_list!("empathy.expected", Customer, "empathy/expected.txt"),
     phrase_list!("empathy.acknowledge", Agent, "empathy/acknowledge.txt"),
+    phrase_list!("empathy.acknowledge-weak", Agent, "empathy/acknowledge-weak.txt"),
+    phrase_list!("empathy.not-acknowledge", Agent, "empathy/not-acknowledge.txt"),
 ];
 
 struct Empathy {
+    /// Customer words that voice a problem or a negative feeling.
     problem: ListId,
+    /// Customer words for things that should happen; a problem when negated.
+    expected: ListId,
+    /// Agent understanding, apology, regret or reassurance.
     acknowledge: ListId,
+    /// Agent regret that comes with bad news; counts only next to a problem.
+    weak: ListId,
+    /// Agent apologies that acknowledge nothing ("sorry, I don't understand").
+    not_acknowledge: ListId,
 }
 
 fn build(m: &Matcher, _: &Settings) -> Box<dyn Rule> {
     Box::new(Empathy {
         problem: m.id("empathy.problem"),
+        expected: m.id("empathy.expected"),
         acknowledge: m.id("empathy.acknowledge"),
+        weak: m.id("empathy.acknowledge-weak"),
+        not_acknowledge: m.id("empathy.not-acknowledge"),
     })
+}
+
+/// How an agent message acknowledges a problem.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Ack {
+    None,
+    /// Regret with bad news: counts only right before or after a problem.
+    Weak,
+    /// Understanding, apology or reassurance: counts anywhere after the first problem.
+    Strong,
+}
+
+fn overlaps(a: &Hit, b: &Hit) -> bool {
+    a.start < b.end && b.start < a.end
+}
+
+impl Empathy {
+    /// The words that voice a problem in customer message `i`: a problem
+    /// phrase that is not negated ("no problem" is none), or a negated
+    /// expectation ("it doesn't load", "I can't log in").
+    fn problem(&self, a: &Analysis, i: usize) -> Option<Hit> {
+        let t = a.text(i);
+        a.hits(i)
+            .iter()
+            .find(|h| {
+                if h.list == self.problem {
+                    !h.negated || says_no_itself(t, h)
+                } else {
+                    h.list == self.expected && h.negated && !after_without(t, h)
+                }
+            })
+            .copied()
+    }
+
+    /// The strongest acknowledgement in agent message `i`.
+    fn ack(&self, a: &Analysis, i: usize) -> Ack {
+        let hits = a.hits(i);
+        let covered = |h: &Hit, list: ListId| {
+            hits.iter()
+                .any(|o| o.list == list && !o.negated && overlaps(h, o))
+        };
+        let mut best = Ack::None;
+        for h in hits.iter().filter(|h| !h.negated) {
+            if (h.list != self.acknowledge && h.list != self.weak)
+                || covered(h, self.not_acknowledge)
+            {
+                continue;
+            }
+            let strength = if h.list == self.weak || covered(h, self.weak) {
+                Ack::Weak
+            } else {
+                Ack::Strong
+            };
+            best = best.max(strength);
+        }
+        best
+    }
+}
+
+/// Whether a phrase carries its own negation ("don't like", "not happy"):
+/// a negation before it ("isn't John, I dont like him") does not undo it.
+fn says_no_itself(text: &str, h: &Hit) -> bool {
+    let first = text[h.start as usize..h.end as usize]
+        .split(|c: char| c.is_whitespace())
+        .next()
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    matches!(first.as_str(), "not" | "no" | "never" | "nothing" | "cannot" | "dont")
+        || first.ends_with("n't")
+        || first.ends_with("n\u{2019}t")
+}
+
+/// Whether "without" stands among the three words before a hit: "without
+/// giving them access" names no failure.
+fn after_without(text: &str, h: &Hit) -> bool {
+    text[..h.start as usize]
+        .rsplit(|c: char| !(c.is_alphanumeric() || c == '\'' || c == '\u{2019}'))
+        .filter(|w| !w.is_empty())
+        .take(3)
+        .any(|w| w.eq_ignore_ascii_case("without"))
+}
+
+/// Whether no customer message stands between messages `from` and `to`.
+fn same_exchange(a: &Analysis, from: usize, to: usize) -> bool {
+    !a.conv.messages[from + 1..to].iter().any(|m| m.is_customer())
 }
 
 impl Rule for Empathy {
@@ -39,30 +138,30 @@ impl Rule for Empathy {
         if a.agent.is_empty() {
             return Verdict::na();
         }
-        let Some((first_problem, hit)) = a
+        let problems: Vec<(usize, Hit)> = a
             .customer
             .iter()
-            .find_map(|&i| a.find(i, self.problem).map(|h| (i, *h)))
-        else {
+            .filter_map(|&i| self.problem(a, i).map(|h| (i, h)))
+            .collect();
+        let Some(&(first_problem, hit)) = problems.first() else {
             return Verdict::na();
         };
-        // An acknowledgement counts when it comes after the first problem, or
-        // in the agent turn right before it (the customer reacting to bad news).
-        let turn_before = a
-            .agent
-            .iter()
-            .rev()
-            .find(|&&i| i < first_problem)
-            .filter(|&&i| {
-                !a.conv.messages[i + 1..first_problem]
-                    .iter()
-                    .any(|m| m.is_customer())
-            });
-        let acknowledged = a
-            .agent
-            .iter()
-            .filter(|&&i| i > first_problem || Some(&i) == turn_before)
-            .any(|&i| a.find(i, self.acknowledge).is_some());
+        // Agent messages in the turn right before a problem (the customer
+        // reacting to bad news) or right after one (the agent answering it).
+        let next_to_problem = |i: usize| {
+            problems.iter().any(|&(p, _)| {
+                if i < p {
+                    same_exchange(a, i, p)
+                } else {
+                    same_exchange(a, p, i)
+                }
+            })
+        };
+        let acknowledged = a.agent.iter().any(|&i| match self.ack(a, i) {
+            Ack::Strong => i > first_problem || next_to_problem(i),
+            Ack::Weak => next_to_problem(i),
+            Ack::None => false,
+        });
         if acknowledged {
             return Verdict::pass();
         }
