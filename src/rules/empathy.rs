@@ -74,7 +74,7 @@ impl Empathy {
                 if h.list == self.problem {
                     !h.negated || says_no_itself(t, h)
                 } else {
-                    h.list == self.expected && h.negated && !after_without(t, h)
+                    h.list == self.expected && negates_failure(t, h)
                 }
             })
             .copied()
@@ -118,14 +118,30 @@ fn says_no_itself(text: &str, h: &Hit) -> bool {
         || first.ends_with("n\u{2019}t")
 }
 
-/// Whether "without" stands among the three words before a hit: "without
-/// giving them access" names no failure.
-fn after_without(text: &str, h: &Hit) -> bool {
-    text[..h.start as usize]
+/// Contractions typed without an apostrophe, common in chat ("it wont load").
+const BARE_NEGATIONS: &[&str] = &[
+    "dont", "doesnt", "didnt", "cant", "couldnt", "wont", "wouldnt", "isnt", "wasnt", "arent",
+    "werent", "havent", "hasnt", "hadnt", "aint",
+];
+
+/// Whether an expectation hit is negated in a way that reports a failure:
+/// by the matcher's negation words or a bare contraction ("cant login")
+/// among the three words before it, but not by "without" ("without giving
+/// them access" names no failure).
+fn negates_failure(text: &str, h: &Hit) -> bool {
+    let clause_start = text[..h.start as usize]
+        .rfind(['.', '!', '?', ';', ',', '\n', ':'])
+        .map_or(0, |p| p + 1);
+    let before: Vec<String> = text[clause_start..h.start as usize]
         .rsplit(|c: char| !(c.is_alphanumeric() || c == '\'' || c == '\u{2019}'))
         .filter(|w| !w.is_empty())
         .take(3)
-        .any(|w| w.eq_ignore_ascii_case("without"))
+        .map(str::to_ascii_lowercase)
+        .collect();
+    if before.iter().any(|w| w == "without") {
+        return false;
+    }
+    h.negated || before.iter().any(|w| BARE_NEGATIONS.contains(&w.as_str()))
 }
 
 /// Whether no customer message stands between messages `from` and `to`.
