@@ -21,8 +21,16 @@ static LISTS: [ListDef; 5] = [
     phrase_list!("empathy.problem", Customer, "empathy/problem.txt"),
     phrase_list!("empathy.expected", Customer, "empathy/expected.txt"),
     phrase_list!("empathy.acknowledge", Agent, "empathy/acknowledge.txt"),
-    phrase_list!("empathy.acknowledge-weak", Agent, "empathy/acknowledge-weak.txt"),
-    phrase_list!("empathy.not-acknowledge", Agent, "empathy/not-acknowledge.txt"),
+    phrase_list!(
+        "empathy.acknowledge-weak",
+        Agent,
+        "empathy/acknowledge-weak.txt"
+    ),
+    phrase_list!(
+        "empathy.not-acknowledge",
+        Agent,
+        "empathy/not-acknowledge.txt"
+    ),
 ];
 
 struct Empathy {
@@ -113,8 +121,10 @@ fn says_no_itself(text: &str, h: &Hit) -> bool {
         .next()
         .unwrap_or("")
         .to_ascii_lowercase();
-    matches!(first.as_str(), "not" | "no" | "never" | "nothing" | "cannot" | "dont")
-        || first.ends_with("n't")
+    matches!(
+        first.as_str(),
+        "not" | "no" | "never" | "nothing" | "cannot" | "dont"
+    ) || first.ends_with("n't")
         || first.ends_with("n\u{2019}t")
 }
 
@@ -146,7 +156,9 @@ fn negates_failure(text: &str, h: &Hit) -> bool {
 
 /// Whether no customer message stands between messages `from` and `to`.
 fn same_exchange(a: &Analysis, from: usize, to: usize) -> bool {
-    !a.conv.messages[from + 1..to].iter().any(|m| m.is_customer())
+    !a.conv.messages[from + 1..to]
+        .iter()
+        .any(|m| m.is_customer())
 }
 
 impl Rule for Empathy {
@@ -189,5 +201,118 @@ impl Rule for Empathy {
                 "the customer voiced a problem (\"{words}\") and no agent message acknowledges it"
             ),
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Conversation, Message, Role};
+    use crate::rules::{Outcome, REGISTRY};
+
+    /// The outcome of this rule on a chat of `(role, text)` messages.
+    fn outcome(chat: &[(Role, &str)]) -> Outcome {
+        let defs: Vec<&ListDef> = REGISTRY.iter().flat_map(|e| e.meta.lists.iter()).collect();
+        let matcher = Matcher::new(&defs);
+        let rule = (ENTRY.build)(&matcher, &Settings::defaults());
+        let mut conv = Conversation::new("t");
+        for &(role, text) in chat {
+            conv.messages.push(Message {
+                role,
+                author: None,
+                name: None,
+                text: text.into(),
+                ts: None,
+                event: None,
+                internal: false,
+            });
+        }
+        rule.check(&Analysis::new(&conv, &matcher)).outcome
+    }
+
+    use Role::{Agent as A, Customer as C};
+
+    #[test]
+    fn doc_examples() {
+        let problem = "I was charged twice for my subscription, this is ridiculous";
+        assert_eq!(
+            outcome(&[(C, problem), (A, "Please send your invoice number.")]),
+            Outcome::Fail
+        );
+        assert_eq!(
+            outcome(&[(C, problem), (A, "I'm so sorry about that, I understand how annoying a double charge is. Could you send your invoice number?")]),
+            Outcome::Pass
+        );
+    }
+
+    #[test]
+    fn routine_requests_are_not_applicable() {
+        assert_eq!(
+            outcome(&[
+                (C, "Can you help me book a table for 4?"),
+                (A, "Sure, what time?")
+            ]),
+            Outcome::Na
+        );
+        assert_eq!(
+            outcome(&[(C, "No problem, I'm not worried."), (A, "Great.")]),
+            Outcome::Na
+        );
+        assert_eq!(
+            outcome(&[
+                (
+                    C,
+                    "How do I add a guest without giving them access to everything?"
+                ),
+                (A, "Click Share.")
+            ]),
+            Outcome::Na
+        );
+    }
+
+    #[test]
+    fn negated_expectations_are_problems() {
+        for text in [
+            "the code never arrives",
+            "I cant log in",
+            "the promo code didn't apply",
+            "it wont load",
+        ] {
+            assert_eq!(
+                outcome(&[(C, text), (A, "What's your email?")]),
+                Outcome::Fail,
+                "{text}"
+            );
+        }
+        assert_eq!(
+            outcome(&[(C, "the driver isn't John, I dont like him"), (A, "Ok.")]),
+            Outcome::Fail
+        );
+    }
+
+    #[test]
+    fn bad_news_regret_counts_only_next_to_a_problem() {
+        let reaction = [
+            (C, "Book flight 684 please"),
+            (A, "Sorry, but the flight is not available any more."),
+            (C, "Oh no, that's annoying."),
+        ];
+        assert_eq!(outcome(&reaction), Outcome::Pass);
+        let far = [
+            (C, "My game was stolen. Can we play trivia?"),
+            (A, "At what question would you like to start?"),
+            (C, "Question 5."),
+            (A, "Unfortunately your answer was wrong."),
+        ];
+        assert_eq!(outcome(&far), Outcome::Fail);
+    }
+
+    #[test]
+    fn clarification_apologies_do_not_acknowledge() {
+        let chat = [
+            (C, "We're under attack and I'm locked out!"),
+            (A, "I am sorry, I don't quite understand what you mean."),
+        ];
+        assert_eq!(outcome(&chat), Outcome::Fail);
     }
 }

@@ -116,14 +116,13 @@ const NOT_VERBS: &[&str] = &[
     "having",
     "feeling",
     "seeing",
-    "nothing",
 ];
 
 /// Openers skipped before a sentence's first word ("Ok, checking now").
 const OPENERS: &[&str] = &[
-    "ok", "okay", "sure", "great", "perfect", "alright", "right", "thanks", "thank", "you",
-    "thx", "ty", "got", "it", "no", "problem", "done", "cool", "lovely", "and", "so", "now",
-    "hmm", "ah", "oh",
+    "ok", "okay", "sure", "great", "perfect", "alright", "right", "thanks", "thank", "you", "thx",
+    "ty", "got", "it", "no", "problem", "done", "cool", "lovely", "and", "so", "now", "hmm", "ah",
+    "oh",
 ];
 
 struct ExpectationSetting {
@@ -205,5 +204,84 @@ impl Rule for ExpectationSetting {
             None,
             "no agent message tells the customer what happens next or how long it will take",
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Conversation, Message, Role};
+    use crate::rules::{Outcome, REGISTRY};
+
+    /// The outcome of this rule on a chat of `(role, text)` messages.
+    fn outcome(chat: &[(Role, &str)]) -> Outcome {
+        let defs: Vec<&ListDef> = REGISTRY.iter().flat_map(|e| e.meta.lists.iter()).collect();
+        let matcher = Matcher::new(&defs);
+        let rule = (ENTRY.build)(&matcher, &Settings::defaults());
+        let mut conv = Conversation::new("t");
+        for &(role, text) in chat {
+            conv.messages.push(Message {
+                role,
+                author: None,
+                name: None,
+                text: text.into(),
+                ts: None,
+                event: None,
+                internal: false,
+            });
+        }
+        rule.check(&Analysis::new(&conv, &matcher)).outcome
+    }
+
+    use Role::{Agent as A, Customer as C};
+
+    #[test]
+    fn doc_examples() {
+        let ask = "can you refund my order?";
+        assert_eq!(
+            outcome(&[(C, ask), (A, "Done. Please keep the receipt.")]),
+            Outcome::Fail
+        );
+        assert_eq!(
+            outcome(&[
+                (C, ask),
+                (
+                    A,
+                    "Done! The refund will reach your card within 3-5 business days."
+                )
+            ]),
+            Outcome::Pass
+        );
+    }
+
+    #[test]
+    fn announcements_pass() {
+        for text in [
+            "Let me check, one moment.",
+            "I'll transfer you to billing.",
+            "We're investigating and will update our status page.",
+            "Checking.",
+            "ok, resetting the code for your number now",
+            "you'll get an email in the next few minutes",
+            "Your driver is 5 minutes away.",
+            "Please submit a request here and we will assist.",
+        ] {
+            assert_eq!(outcome(&[(C, "hi"), (A, text)]), Outcome::Pass, "{text}");
+        }
+    }
+
+    #[test]
+    fn instructions_times_and_offers_fail() {
+        for text in [
+            "Please bring a proof of income and your passport.",
+            "Dr. Morgan is available at 3 pm. Can I book it?",
+            "It will be Sunny all day on Tuesday in Detroit.",
+            "You can check the article here.",
+            "I'll be happy to help! Let me know if you need anything.",
+            "Standing orders?",
+            "A snail takes 33 hours to crawl one mile",
+        ] {
+            assert_eq!(outcome(&[(C, "hi"), (A, text)]), Outcome::Fail, "{text}");
+        }
     }
 }

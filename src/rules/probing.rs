@@ -130,3 +130,73 @@ impl Rule for Probing {
         ))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Conversation, Message, Role};
+    use crate::rules::{Outcome, REGISTRY};
+
+    /// The outcome of this rule on a chat of `(role, text)` messages.
+    fn outcome(chat: &[(Role, &str)]) -> Outcome {
+        let defs: Vec<&ListDef> = REGISTRY.iter().flat_map(|e| e.meta.lists.iter()).collect();
+        let matcher = Matcher::new(&defs);
+        let rule = (ENTRY.build)(&matcher, &Settings::defaults());
+        let mut conv = Conversation::new("t");
+        for &(role, text) in chat {
+            conv.messages.push(Message {
+                role,
+                author: None,
+                name: None,
+                text: text.into(),
+                ts: None,
+                event: None,
+                internal: false,
+            });
+        }
+        rule.check(&Analysis::new(&conv, &matcher)).outcome
+    }
+
+    use Role::{Agent as A, Customer as C};
+
+    #[test]
+    fn doc_examples() {
+        let issue = "my app keeps crashing";
+        assert_eq!(
+            outcome(&[
+                (C, issue),
+                (A, "Please reinstall it and let me know how it goes.")
+            ]),
+            Outcome::Fail
+        );
+        assert_eq!(
+            outcome(&[(C, issue), (A, "Sorry about that! What are you doing when it crashes, and which phone are you using?")]),
+            Outcome::Pass
+        );
+    }
+
+    #[test]
+    fn requests_and_fragments_probe() {
+        for text in [
+            "Please provide your name.",
+            "Your name  arrival location and departure location",
+            "Hotel name, room number and time please",
+            "Just to confirm, have you already tried the steps here: https://x.com/a?b=c",
+        ] {
+            assert_eq!(outcome(&[(C, "hi"), (A, text)]), Outcome::Pass, "{text}");
+        }
+    }
+
+    #[test]
+    fn pointers_links_and_offers_do_not_probe() {
+        for text in [
+            "More info here: https://support.example.com/answer",
+            "You may visit this link: https://example.com/help.html?nodeId=2 to learn more.",
+            "Could you go through the steps here and see if this clears up for you?",
+            "Should I book that for you?",
+            "We sent it to your email.",
+        ] {
+            assert_eq!(outcome(&[(C, "hi"), (A, text)]), Outcome::Fail, "{text}");
+        }
+    }
+}
