@@ -4,7 +4,8 @@ use super::{finding, Rule, RuleEntry, RuleMeta, Verdict};
 use crate::analysis::Analysis;
 use crate::config::Settings;
 use crate::phrase_list;
-use crate::phrases::{ListDef, ListId, Matcher};
+use crate::phrases::{Hit, ListDef, ListId, Matcher};
+use crate::text;
 use regex::Regex;
 
 pub static ENTRY: RuleEntry = RuleEntry {
@@ -19,25 +20,174 @@ pub static ENTRY: RuleEntry = RuleEntry {
     build,
 };
 
-static LISTS: [ListDef; 1] = [phrase_list!(
-    "expectation-setting.next-step",
-    Agent,
-    "expectation-setting/next-step.txt"
-)];
+static LISTS: [ListDef; 2] = [
+    phrase_list!(
+        "expectation-setting.next-step",
+        Agent,
+        "expectation-setting/next-step.txt"
+    ),
+    phrase_list!(
+        "expectation-setting.not-next-step",
+        Agent,
+        "expectation-setting/not-next-step.txt"
+    ),
+];
 
-/// Durations and appointed times: "in 5 minutes", "3-5 business days", "at 3 pm".
-const TIMING: &str = r"(?i)\b(?:(?:in|within|about|around|approximately|approx\.?|up to|under|less than|at least|roughly|another|only|just)\s+(?:a few|a couple(?: of)?|\d+(?:\s*(?:-|to|–)\s*\d+)?|one|two|three|four|five|six|seven|ten|fifteen|twenty|thirty|forty|sixty|a|an)\s+(?:more\s+)?(?:business\s+|working\s+)?(?:seconds?|secs?|minutes?|mins?|hours?|hrs?|days?|weeks?|months?)|\d+\s*(?:-|to|–)\s*\d+\s+(?:business\s+|working\s+)?(?:seconds|minutes|mins|hours|days|weeks)|(?:at|by|around|before)\s+\d{1,2}(?::\d{2})?\s*(?:am|pm|a\.m\.|p\.m\.)|\d+\s+(?:minutes?|mins?|hours?|stops?)\s+away)\b";
+/// Durations: "in 5 minutes", "within 24 hours", "3-5 business days",
+/// "takes a minute", "in the next few minutes", "within minutes". A bare
+/// "takes 6 hours" is left out: it describes a trip or a fact more often
+/// than a wait ("a flight that takes 6 hours"). Clock
+/// times alone ("Dr. Morgan is available at 3 pm") say when something is,
+/// not what happens next, so they do not count.
+const TIMING: &str = r"(?i)\b(?:(?:in|within|about|around|approximately|approx\.?|up to|under|less than|at least|roughly|another|only|just)\s+(?:a few|a couple(?: of)?|\d+(?:\s*(?:-|to|–)\s*\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|fifteen|twenty|thirty|forty|sixty|a|an)\s+(?:more\s+)?(?:business\s+|working\s+)?(?:seconds?|secs?|minutes?|mins?|moments?|hours?|hrs?|days?|weeks?|months?)|(?:in|within|over|during)\s+the\s+next\s+(?:few\s+|couple\s+(?:of\s+)?|\d+\s+)?(?:business\s+|working\s+)?(?:seconds?|minutes?|mins?|hours?|days?|weeks?)|(?:takes?|taking)\s+(?:a|an|one|a few|a couple(?: of)?)\s+(?:seconds?|secs?|minutes?|mins?|moments?)|within\s+(?:minutes|hours|days|the\s+hour|the\s+day|the\s+week)|\d+\s*(?:-|to|–)\s*\d+\s+(?:business\s+|working\s+)?(?:seconds|minutes|mins|hours|days|weeks)|\d+\s+(?:minutes?|mins?|hours?|stops?)\s+away)\b";
+
+/// "I'm checking...", "we're looking into it", "I am transferring you": the
+/// agent saying what they are doing right now.
+const DOING: &str = r"(?i)\b(?:i'm|i’m|im|i am|we're|we’re|we are)\s+(?:now\s+|currently\s+|still\s+|just\s+|already\s+)?([a-z]+ing)\b";
+
+/// Words ending in -ing after "I'm"/"we're" that describe a state or a
+/// feeling, not an action taken for the customer.
+const NOT_ACTIONS: &[&str] = &[
+    "seeing",
+    "hearing",
+    "feeling",
+    "having",
+    "wondering",
+    "hoping",
+    "thinking",
+    "guessing",
+    "assuming",
+    "saying",
+    "asking",
+    "writing",
+    "reaching",
+    "being",
+    "missing",
+    "loving",
+    "enjoying",
+    "expecting",
+    "experiencing",
+    "noticing",
+    "receiving",
+    "getting",
+    "talking",
+    "speaking",
+    "chatting",
+    "sorry",
+    "willing",
+    "waiting",
+    "working",
+    "living",
+    "doing",
+    "nothing",
+    "something",
+    "anything",
+    "everything",
+];
+
+/// Words ending in -ing that open a sentence without being an action:
+/// "Nothing else?", "Morning!", "During the sale...".
+const NOT_VERBS: &[&str] = &[
+    "nothing",
+    "something",
+    "anything",
+    "everything",
+    "morning",
+    "evening",
+    "during",
+    "thing",
+    "king",
+    "ring",
+    "sing",
+    "spring",
+    "string",
+    "bring",
+    "being",
+    "according",
+    "regarding",
+    "including",
+    "following",
+    "pending",
+    "wishing",
+    "hoping",
+    "thanking",
+    "greeting",
+    "greetings",
+    "having",
+    "feeling",
+    "seeing",
+];
+
+/// Openers skipped before a sentence's first word ("Ok, checking now").
+const OPENERS: &[&str] = &[
+    "ok", "okay", "sure", "great", "perfect", "alright", "right", "thanks", "thank", "you", "thx",
+    "ty", "got", "it", "no", "problem", "done", "cool", "lovely", "and", "so", "now", "hmm", "ah",
+    "oh",
+];
 
 struct ExpectationSetting {
     next_step: ListId,
+    not_next_step: ListId,
     timing: Regex,
+    doing: Regex,
 }
 
 fn build(m: &Matcher, _: &Settings) -> Box<dyn Rule> {
     Box::new(ExpectationSetting {
         next_step: m.id("expectation-setting.next-step"),
+        not_next_step: m.id("expectation-setting.not-next-step"),
         timing: Regex::new(TIMING).expect("timing pattern compiles"),
+        doing: Regex::new(DOING).expect("doing pattern compiles"),
     })
+}
+
+fn overlaps(a: &Hit, b: &Hit) -> bool {
+    a.start < b.end && b.start < a.end
+}
+
+/// Whether a sentence opens with an action in progress: "Checking.",
+/// "Looking into it", "ok, resetting the OTP for ur number now". The -ing
+/// word must be the first word after openers, and the sentence must say
+/// "now" or be short (at most four words), so that "Following our policy,
+/// refunds take..." does not count. Questions ("Standing orders?") never do.
+fn opens_with_action(sentence: &str) -> bool {
+    if sentence.trim_end_matches(['.', '!', ' ']).ends_with('?') {
+        return false;
+    }
+    let words: Vec<String> = text::words(sentence)
+        .map(|r| sentence[r].to_ascii_lowercase())
+        .collect();
+    let Some(first) = words.iter().position(|w| !OPENERS.contains(&w.as_str())) else {
+        return false;
+    };
+    let w = &words[first];
+    let action = w.len() > 5 && w.ends_with("ing") && !NOT_VERBS.contains(&w.as_str());
+    action && (words[first..].len() <= 4 || words[first..].iter().any(|w| w == "now"))
+}
+
+impl ExpectationSetting {
+    /// Whether agent message `i` tells the customer what happens next or
+    /// how long it takes.
+    fn sets_expectation(&self, a: &Analysis, i: usize) -> bool {
+        let t = a.text(i);
+        let hits = a.hits(i);
+        let announced = hits.iter().any(|h| {
+            h.list == self.next_step
+                && !h.negated
+                && !hits
+                    .iter()
+                    .any(|o| o.list == self.not_next_step && overlaps(h, o))
+        });
+        announced
+            || self.timing.is_match(t)
+            || self.doing.captures_iter(t).any(|c| {
+                let verb = c[1].to_ascii_lowercase();
+                !NOT_ACTIONS.contains(&verb.as_str())
+            })
+            || text::sentences(t)
+                .into_iter()
+                .any(|s| opens_with_action(&t[s]))
+    }
 }
 
 impl Rule for ExpectationSetting {
@@ -46,9 +196,7 @@ impl Rule for ExpectationSetting {
         let Some(&first) = after.first() else {
             return Verdict::na();
         };
-        let sets =
-            |i: usize| a.find(i, self.next_step).is_some() || self.timing.is_match(a.text(i));
-        if after.iter().any(|&i| sets(i)) {
+        if after.iter().any(|&i| self.sets_expectation(a, i)) {
             return Verdict::pass();
         }
         Verdict::fail(finding(
@@ -56,5 +204,84 @@ impl Rule for ExpectationSetting {
             None,
             "no agent message tells the customer what happens next or how long it will take",
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Conversation, Message, Role};
+    use crate::rules::{Outcome, REGISTRY};
+
+    /// The outcome of this rule on a chat of `(role, text)` messages.
+    fn outcome(chat: &[(Role, &str)]) -> Outcome {
+        let defs: Vec<&ListDef> = REGISTRY.iter().flat_map(|e| e.meta.lists.iter()).collect();
+        let matcher = Matcher::new(&defs);
+        let rule = (ENTRY.build)(&matcher, &Settings::defaults());
+        let mut conv = Conversation::new("t");
+        for &(role, text) in chat {
+            conv.messages.push(Message {
+                role,
+                author: None,
+                name: None,
+                text: text.into(),
+                ts: None,
+                event: None,
+                internal: false,
+            });
+        }
+        rule.check(&Analysis::new(&conv, &matcher)).outcome
+    }
+
+    use Role::{Agent as A, Customer as C};
+
+    #[test]
+    fn doc_examples() {
+        let ask = "can you refund my order?";
+        assert_eq!(
+            outcome(&[(C, ask), (A, "Done. Please keep the receipt.")]),
+            Outcome::Fail
+        );
+        assert_eq!(
+            outcome(&[
+                (C, ask),
+                (
+                    A,
+                    "Done! The refund will reach your card within 3-5 business days."
+                )
+            ]),
+            Outcome::Pass
+        );
+    }
+
+    #[test]
+    fn announcements_pass() {
+        for text in [
+            "Let me check, one moment.",
+            "I'll transfer you to billing.",
+            "We're investigating and will update our status page.",
+            "Checking.",
+            "ok, resetting the code for your number now",
+            "you'll get an email in the next few minutes",
+            "Your driver is 5 minutes away.",
+            "Please submit a request here and we will assist.",
+        ] {
+            assert_eq!(outcome(&[(C, "hi"), (A, text)]), Outcome::Pass, "{text}");
+        }
+    }
+
+    #[test]
+    fn instructions_times_and_offers_fail() {
+        for text in [
+            "Please bring a proof of income and your passport.",
+            "Dr. Morgan is available at 3 pm. Can I book it?",
+            "It will be Sunny all day on Tuesday in Detroit.",
+            "You can check the article here.",
+            "I'll be happy to help! Let me know if you need anything.",
+            "Standing orders?",
+            "A snail takes 33 hours to crawl one mile",
+        ] {
+            assert_eq!(outcome(&[(C, "hi"), (A, text)]), Outcome::Fail, "{text}");
+        }
     }
 }

@@ -4,7 +4,7 @@ use super::{finding, Rule, RuleEntry, RuleMeta, Verdict};
 use crate::analysis::Analysis;
 use crate::config::Settings;
 use crate::phrase_list;
-use crate::phrases::{Hit, ListDef, ListId, Matcher};
+use crate::phrases::{is_word_char, Hit, ListDef, ListId, Matcher};
 use crate::text;
 use std::ops::Range;
 
@@ -20,20 +20,23 @@ pub static ENTRY: RuleEntry = RuleEntry {
     build,
 };
 
-static LISTS: [ListDef; 2] = [
+static LISTS: [ListDef; 3] = [
     phrase_list!("probing.request", Agent, "probing/request.txt"),
     phrase_list!("probing.not-probe", Agent, "probing/not-probe.txt"),
+    phrase_list!("probing.detail", Agent, "probing/detail.txt"),
 ];
 
 struct Probing {
     request: ListId,
     not_probe: ListId,
+    detail: ListId,
 }
 
 fn build(m: &Matcher, _: &Settings) -> Box<dyn Rule> {
     Box::new(Probing {
         request: m.id("probing.request"),
         not_probe: m.id("probing.not-probe"),
+        detail: m.id("probing.detail"),
     })
 }
 
@@ -50,26 +53,59 @@ fn clauses(text: &str, sentence: Range<usize>) -> Vec<Range<usize>> {
     out
 }
 
+/// Whether a sentence is a question: it ends with a question mark that is
+/// not part of a link or code (`page.html?id=3` is no question).
+fn is_question(text: &str, sentence: &Range<usize>) -> bool {
+    let s = text[sentence.clone()].trim_end_matches(['.', '!']);
+    if !s.ends_with('?') {
+        return false;
+    }
+    !text[sentence.end..]
+        .chars()
+        .next()
+        .is_some_and(|c| is_word_char(c) || matches!(c, '=' | '&' | '/'))
+}
+
+/// Whether a detail named in a sentence is asked for: the detail opens the
+/// sentence, possibly after a filler word ("Your name and arrival location",
+/// "And your email address"), or the sentence ends in "please" ("Hotel name,
+/// room number and time please").
+fn asks_for_detail(text: &str, sentence: &Range<usize>, hit: &Hit) -> bool {
+    if !sentence.contains(&(hit.start as usize)) {
+        return false;
+    }
+    let before = text[sentence.start..hit.start as usize].trim();
+    let before = before.trim_end_matches([',', ':']).to_ascii_lowercase();
+    let opens = matches!(
+        before.as_str(),
+        "" | "and" | "also" | "just" | "ok" | "okay" | "great" | "thanks" | "thank you"
+    );
+    let s = text[sentence.clone()].trim_end_matches(['.', '!', ' ']);
+    opens || s.to_ascii_lowercase().ends_with("please")
+}
+
 impl Probing {
     /// The first probe in message `i`: a question clause that is not an
-    /// opener, offer or confirmation, or a request for details.
+    /// opener, offer or confirmation; a request for details; or a fragment
+    /// that names the details wanted ("Your name and email, please").
     fn probe(&self, a: &Analysis, i: usize) -> Option<Range<usize>> {
         let t = a.text(i);
         let hits = a.hits(i);
-        let in_range = |h: &&Hit, r: &Range<usize>| r.contains(&(h.start as usize));
+        let in_range = |h: &Hit, r: &Range<usize>| r.contains(&(h.start as usize));
         for sentence in text::sentences(t) {
-            let is_question = t[sentence.clone()]
-                .trim_end_matches(['.', '!'])
-                .ends_with('?');
+            let question = is_question(t, &sentence);
             for clause in clauses(t, sentence.clone()) {
                 let has = |list: ListId| {
                     hits.iter()
-                        .any(|h| h.list == list && !h.negated && in_range(&h, &clause))
+                        .any(|h| h.list == list && !h.negated && in_range(h, &clause))
                 };
                 if has(self.not_probe) {
                     continue;
                 }
-                if is_question || has(self.request) {
+                let fragment = hits.iter().any(|h| {
+                    h.list == self.detail && !h.negated && asks_for_detail(t, &sentence, h)
+                });
+                if question || has(self.request) || fragment {
                     return Some(clause);
                 }
             }
@@ -92,5 +128,75 @@ impl Rule for Probing {
             None,
             "the agent asks no question to understand the customer's issue",
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Conversation, Message, Role};
+    use crate::rules::{Outcome, REGISTRY};
+
+    /// The outcome of this rule on a chat of `(role, text)` messages.
+    fn outcome(chat: &[(Role, &str)]) -> Outcome {
+        let defs: Vec<&ListDef> = REGISTRY.iter().flat_map(|e| e.meta.lists.iter()).collect();
+        let matcher = Matcher::new(&defs);
+        let rule = (ENTRY.build)(&matcher, &Settings::defaults());
+        let mut conv = Conversation::new("t");
+        for &(role, text) in chat {
+            conv.messages.push(Message {
+                role,
+                author: None,
+                name: None,
+                text: text.into(),
+                ts: None,
+                event: None,
+                internal: false,
+            });
+        }
+        rule.check(&Analysis::new(&conv, &matcher)).outcome
+    }
+
+    use Role::{Agent as A, Customer as C};
+
+    #[test]
+    fn doc_examples() {
+        let issue = "my app keeps crashing";
+        assert_eq!(
+            outcome(&[
+                (C, issue),
+                (A, "Please reinstall it and let me know how it goes.")
+            ]),
+            Outcome::Fail
+        );
+        assert_eq!(
+            outcome(&[(C, issue), (A, "Sorry about that! What are you doing when it crashes, and which phone are you using?")]),
+            Outcome::Pass
+        );
+    }
+
+    #[test]
+    fn requests_and_fragments_probe() {
+        for text in [
+            "Please provide your name.",
+            "Your name  arrival location and departure location",
+            "Hotel name, room number and time please",
+            "Just to confirm, have you already tried the steps here: https://x.com/a?b=c",
+        ] {
+            assert_eq!(outcome(&[(C, "hi"), (A, text)]), Outcome::Pass, "{text}");
+        }
+    }
+
+    #[test]
+    fn pointers_links_and_offers_do_not_probe() {
+        for text in [
+            "More info here: https://support.example.com/answer",
+            "You may visit this link: https://example.com/help.html?nodeId=2 to learn more.",
+            "Could you go through the steps here and see if this clears up for you?",
+            "Should I book that for you?",
+            "We sent it to your email.",
+        ] {
+            assert_eq!(outcome(&[(C, "hi"), (A, text)]), Outcome::Fail, "{text}");
+        }
     }
 }
