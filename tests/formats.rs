@@ -8,7 +8,9 @@ use assert_cmd::Command;
 use std::path::{Path, PathBuf};
 
 fn fixture(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(rel)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(rel)
 }
 
 /// `chatlint score --format jsonl <args>`: stdout, asserting success.
@@ -82,9 +84,6 @@ fn thread_count_does_not_change_the_output() {
     let demo = fixture("demo");
     let one = score(&["--threads", "1"], &demo);
     let two = score(&["--threads", "2"], &demo);
-    assert!(
-        ids(&one).len() >= 40,
-        "the demo should hold about 50 chats"
-    );
+    assert!(ids(&one).len() >= 40, "the demo should hold about 50 chats");
     assert_eq!(one, two);
 }

@@ -119,7 +119,7 @@ fn load(errors: &mut Vec<String>) -> Vec<Case> {
 }
 
 /// The words a finding points at, if it has a span.
-fn excerpt<'t>(text: &'t str, span: Option<(usize, usize)>) -> Option<&'t str> {
+fn excerpt(text: &str, span: Option<(usize, usize)>) -> Option<&str> {
     span.and_then(|(s, e)| text.get(s..e))
 }
 
