@@ -125,21 +125,6 @@ fn gap_is_space(t: &str, from: usize, to: usize) -> bool {
         .all(|c| c == ' ' || c == ',' || c == '\'' || c == '\u{2019}' || c == '-')
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn english_word_list_is_sorted_and_unique() {
-        let words: Vec<&str> = super::ENGLISH.lines().collect();
-        assert!(
-            words.windows(2).all(|w| w[0] < w[1]),
-            "rules/shouting/english-words.txt must be sorted (LC_ALL=C sort -u)"
-        );
-        assert!(words
-            .iter()
-            .all(|w| w.bytes().all(|b| b.is_ascii_lowercase())));
-    }
-}
-
 impl Rule for Shouting {
     fn check(&self, a: &Analysis) -> Verdict {
         if a.agent.is_empty() {
@@ -157,5 +142,20 @@ impl Rule for Shouting {
         } else {
             Verdict::fail_all(findings)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn english_word_list_is_sorted_and_unique() {
+        let words: Vec<&str> = super::ENGLISH.lines().collect();
+        assert!(
+            words.windows(2).all(|w| w[0] < w[1]),
+            "rules/shouting/english-words.txt must be sorted (LC_ALL=C sort -u)"
+        );
+        assert!(words
+            .iter()
+            .all(|w| w.bytes().all(|b| b.is_ascii_lowercase())));
     }
 }
