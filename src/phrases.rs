@@ -60,20 +60,44 @@ struct PatternInfo {
     prefix: bool,
 }
 
+/// The patterns of one scope: an Aho-Corasick DFA for phrases, and a word
+/// lookup for tokens of one or two characters ("u", "hi", "ty"), which would
+/// otherwise match inside almost every word and flood the automaton.
 struct Automaton {
     ac: Option<AhoCorasick>,
     patterns: Vec<PatternInfo>,
+    /// Lowercase short tokens and what they stand for.
+    short: Vec<([u8; 2], usize, PatternInfo)>,
 }
+
+/// Tokens this long or shorter are looked up word by word.
+const SHORT_TOKEN: usize = 2;
 
 impl Automaton {
     fn build(entries: Vec<(String, PatternInfo)>) -> Automaton {
-        if entries.is_empty() {
+        let (short, long): (Vec<_>, Vec<_>) = entries.into_iter().partition(|(text, info)| {
+            !info.prefix
+                && text.len() <= SHORT_TOKEN
+                && text.bytes().all(|b| b.is_ascii_alphanumeric())
+        });
+        let short = short
+            .into_iter()
+            .map(|(text, info)| {
+                let mut key = [0u8; 2];
+                for (k, b) in key.iter_mut().zip(text.bytes()) {
+                    *k = b.to_ascii_lowercase();
+                }
+                (key, text.len(), info)
+            })
+            .collect();
+        if long.is_empty() {
             return Automaton {
                 ac: None,
                 patterns: Vec::new(),
+                short,
             };
         }
-        let (texts, patterns): (Vec<String>, Vec<PatternInfo>) = entries.into_iter().unzip();
+        let (texts, patterns): (Vec<String>, Vec<PatternInfo>) = long.into_iter().unzip();
         let ac = AhoCorasickBuilder::new()
             .ascii_case_insensitive(true)
             .match_kind(MatchKind::Standard)
@@ -89,45 +113,97 @@ impl Automaton {
         Automaton {
             ac: Some(ac),
             patterns,
+            short,
         }
     }
 
+    fn push(&self, text: &str, hit: Hit, out: &mut Vec<Hit>) {
+        out.push(Hit {
+            negated: negated_before(text, hit.start as usize),
+            ..hit
+        });
+    }
+
     fn scan(&self, text: &str, out: &mut Vec<Hit>) {
-        let Some(ac) = &self.ac else { return };
         let bytes = text.as_bytes();
         let first = out.len();
-        for m in ac.find_overlapping_iter(text) {
-            let info = self.patterns[m.pattern().as_usize()];
-            let (start, end) = (m.start(), m.end());
-            if !boundary_before(text, start) {
-                continue;
+        if let Some(ac) = &self.ac {
+            for m in ac.find_overlapping_iter(text) {
+                let info = self.patterns[m.pattern().as_usize()];
+                let (start, end) = (m.start(), m.end());
+                if !boundary_before(text, start) {
+                    continue;
+                }
+                let end = if info.prefix {
+                    extend_word(bytes, end)
+                } else if boundary_after(text, end) {
+                    end
+                } else {
+                    continue;
+                };
+                let hit = Hit {
+                    list: info.list,
+                    start: start as u32,
+                    end: end as u32,
+                    negated: false,
+                };
+                self.push(text, hit, out);
             }
-            let end = if info.prefix {
-                extend_word(bytes, end)
-            } else if boundary_after(text, end) {
-                end
-            } else {
-                continue;
-            };
-            let hit = Hit {
-                list: info.list,
-                start: start as u32,
-                end: end as u32,
-                negated: false,
-            };
-            // The same phrase can be listed twice (or under two spellings).
-            if out[first..]
-                .iter()
-                .any(|h| h.list == hit.list && h.start == hit.start && h.end == hit.end)
-            {
-                continue;
-            }
-            out.push(Hit {
-                negated: negated_before(text, start),
-                ..hit
-            });
         }
-        out[first..].sort_by_key(|h| (h.start, std::cmp::Reverse(h.end), h.list.0));
+        if !self.short.is_empty() {
+            self.scan_short(text, out);
+        }
+        let hits = &mut out[first..];
+        hits.sort_by_key(|h| (h.start, std::cmp::Reverse(h.end), h.list.0));
+        // The same phrase can be listed twice (or under two spellings).
+        let mut kept = first;
+        for i in first..out.len() {
+            let h = out[i];
+            if kept == first || {
+                let p = out[kept - 1];
+                (p.start, p.end, p.list) != (h.start, h.end, h.list)
+            } {
+                out[kept] = h;
+                kept += 1;
+            }
+        }
+        out.truncate(kept);
+    }
+
+    /// Finds the short tokens: words of one or two ASCII characters.
+    fn scan_short(&self, text: &str, out: &mut Vec<Hit>) {
+        let bytes = text.as_bytes();
+        let is_word = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80;
+        let mut i = 0;
+        while i < bytes.len() {
+            if !is_word(bytes[i]) {
+                i += 1;
+                continue;
+            }
+            let start = i;
+            while i < bytes.len() && is_word(bytes[i]) {
+                i += 1;
+            }
+            let len = i - start;
+            if len > SHORT_TOKEN || bytes[start..i].iter().any(|&b| b >= 0x80) {
+                continue;
+            }
+            let mut key = [0u8; 2];
+            for (k, b) in key.iter_mut().zip(&bytes[start..i]) {
+                *k = b.to_ascii_lowercase();
+            }
+            for &(word, word_len, info) in &self.short {
+                if word_len == len && word == key {
+                    let hit = Hit {
+                        list: info.list,
+                        start: start as u32,
+                        end: i as u32,
+                        negated: false,
+                    };
+                    self.push(text, hit, out);
+                }
+            }
+        }
     }
 }
 
@@ -317,6 +393,28 @@ mod tests {
                 )
             })
             .collect()
+    }
+
+    #[test]
+    fn short_tokens_are_whole_words() {
+        static S: ListDef = ListDef {
+            name: "t.s",
+            scope: Scope::Customer,
+            source: "u\nty\nhi there\n",
+        };
+        let m = Matcher::new(&[&S]);
+        let found = |text: &str| {
+            let mut out = Vec::new();
+            m.scan(Scope::Customer, text, &mut out);
+            out.iter()
+                .map(|h| text[h.start as usize..h.end as usize].to_string())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            found("thank u, TY! use type hi there"),
+            ["u", "TY", "hi there"]
+        );
+        assert!(found("café u2 tú").is_empty());
     }
 
     #[test]
