@@ -8,11 +8,31 @@ use std::path::Path;
 
 /// `(platform, export, expected)` for every fixture.
 const FIXTURES: &[(&str, &str, &str)] = &[
-    ("livechat", "fixtures/platforms/livechat/list_archives.json", "fixtures/platforms/livechat/expected.jsonl"),
-    ("zendesk-chat", "fixtures/platforms/zendesk-chat/incremental_chats.json", "fixtures/platforms/zendesk-chat/expected.jsonl"),
-    ("sunshine", "fixtures/platforms/sunshine/export", "fixtures/platforms/sunshine/expected.jsonl"),
-    ("intercom", "fixtures/platforms/intercom/conversations.json", "fixtures/platforms/intercom/expected.jsonl"),
-    ("freshchat", "fixtures/platforms/freshchat/export", "fixtures/platforms/freshchat/expected.jsonl"),
+    (
+        "livechat",
+        "fixtures/platforms/livechat/list_archives.json",
+        "fixtures/platforms/livechat/expected.jsonl",
+    ),
+    (
+        "zendesk-chat",
+        "fixtures/platforms/zendesk-chat/incremental_chats.json",
+        "fixtures/platforms/zendesk-chat/expected.jsonl",
+    ),
+    (
+        "sunshine",
+        "fixtures/platforms/sunshine/export",
+        "fixtures/platforms/sunshine/expected.jsonl",
+    ),
+    (
+        "intercom",
+        "fixtures/platforms/intercom/conversations.json",
+        "fixtures/platforms/intercom/expected.jsonl",
+    ),
+    (
+        "freshchat",
+        "fixtures/platforms/freshchat/export",
+        "fixtures/platforms/freshchat/expected.jsonl",
+    ),
 ];
 
 struct Run {
@@ -55,7 +75,14 @@ fn exports_score_like_their_hand_written_jsonl() {
         assert!(a.stdout.lines().count() >= 2, "{platform}: {}", a.stdout);
         assert_eq!(a.stdout, b.stdout, "{platform}");
         // Naming the format gives the same as recognising it.
-        let c = chatlint(&["score", "--format", "jsonl", "--input-format", platform, export]);
+        let c = chatlint(&[
+            "score",
+            "--format",
+            "jsonl",
+            "--input-format",
+            platform,
+            export,
+        ]);
         assert_eq!(c.code, 0, "{platform}: {}", c.stderr);
         assert_eq!(a.stdout, c.stdout, "{platform}");
     }
@@ -79,16 +106,23 @@ fn auto_detection_picks_the_right_importer() {
                 .stderr
                 .lines()
                 .find(|l| l.contains(&file) && l.contains(": read as "))
-                .unwrap_or_else(|| panic!("{platform}: no detection line for {file}: {}", run.stderr));
+                .unwrap_or_else(|| {
+                    panic!("{platform}: no detection line for {file}: {}", run.stderr)
+                });
             assert!(line.contains(&format!("read as {platform} (")), "{line}");
         }
         // Every fixture carries an event type and a field chatlint ignores.
         let tally = run
             .stderr
             .lines()
-            .find(|l| l.starts_with(&format!("{platform}: ")) && l.contains("unknown event types ("))
+            .find(|l| {
+                l.starts_with(&format!("{platform}: ")) && l.contains("unknown event types (")
+            })
             .unwrap_or_else(|| panic!("{platform}: no tally line: {}", run.stderr));
-        assert!(tally.ends_with(") ignored") && tally.contains(" and 1 unknown fields ("), "{tally}");
+        assert!(
+            tally.ends_with(") ignored") && tally.contains(" and 1 unknown fields ("),
+            "{tally}"
+        );
     }
 }
 
@@ -117,14 +151,30 @@ fn convert_gives_the_hand_written_conversations_and_round_trips() {
 fn json_that_is_no_known_format_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("other.json");
-    std::fs::write(&path, "{\"results\": [{\"ticket\": 1, \"body\": \"hi\"}], \"total\": 1}\n").unwrap();
+    std::fs::write(
+        &path,
+        "{\"results\": [{\"ticket\": 1, \"body\": \"hi\"}], \"total\": 1}\n",
+    )
+    .unwrap();
     let run = chatlint(&["score", "--format", "jsonl", path.to_str().unwrap()]);
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(run.stdout.is_empty());
-    assert!(run.stderr.contains("unknown input format"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("unknown input format"),
+        "{}",
+        run.stderr
+    );
     // The report wraps lines: compare without white space.
     let flat: String = run.stderr.split_whitespace().collect();
-    for name in ["native", "csv", "livechat", "zendesk-chat", "sunshine", "intercom", "freshchat"] {
+    for name in [
+        "native",
+        "csv",
+        "livechat",
+        "zendesk-chat",
+        "sunshine",
+        "intercom",
+        "freshchat",
+    ] {
         assert!(flat.contains(name), "{name}: {}", run.stderr);
     }
 }
@@ -165,10 +215,24 @@ fn a_chat_of_the_wrong_shape_is_skipped_with_its_path_and_line() {
         .map(|v| v["id"].as_str().unwrap().to_string())
         .collect();
     assert_eq!(ids, ["A1", "C3"]);
-    assert!(run.stderr.contains("3 conversations read, 2 scored, 1 skipped") || run.stderr.contains("2 scored, 1 skipped"), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("3 conversations read, 2 scored, 1 skipped")
+            || run.stderr.contains("2 scored, 1 skipped"),
+        "{}",
+        run.stderr
+    );
     // Every timestamp form lands on UTC.
-    let conv = chatlint(&["convert", "--input-format", "livechat", path.to_str().unwrap()]);
-    let c3 = values(&conv.stdout).into_iter().find(|v| v["id"] == "C3").unwrap();
+    let conv = chatlint(&[
+        "convert",
+        "--input-format",
+        "livechat",
+        path.to_str().unwrap(),
+    ]);
+    let c3 = values(&conv.stdout)
+        .into_iter()
+        .find(|v| v["id"] == "C3")
+        .unwrap();
     assert_eq!(c3["started_at"], "2026-11-12T09:00:00Z");
     assert_eq!(c3["messages"][0]["ts"], "2026-11-12T09:00:01Z");
     assert_eq!(c3["messages"][1]["ts"], "2026-11-12T09:00:02Z");
@@ -201,7 +265,11 @@ fn single_objects_arrays_and_json_lines_are_read() {
         std::fs::write(&path, body).unwrap();
         let run = chatlint(&["convert", "-v", path.to_str().unwrap()]);
         assert_eq!(run.code, 0, "{name}: {}", run.stderr);
-        assert!(run.stderr.contains(&format!("read as {platform}")), "{name}: {}", run.stderr);
+        assert!(
+            run.stderr.contains(&format!("read as {platform}")),
+            "{name}: {}",
+            run.stderr
+        );
         let got: Vec<String> = values(&run.stdout)
             .iter()
             .map(|v| v["id"].as_str().unwrap().to_string())

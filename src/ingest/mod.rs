@@ -224,9 +224,12 @@ fn sniff(head: &[u8], source: &Source, wanted: InputFormat) -> Result<InputForma
     match body.iter().find(|b| !b.is_ascii_whitespace()) {
         None => Ok(InputFormat::Native), // empty: nothing to read either way
         Some(b'{' | b'[') => Ok(InputFormat::Native),
-        Some(_) if looks_csv(body) || source.path.as_ref().is_some_and(|p| has_csv_name(p)) => Ok(InputFormat::Csv),
-        Some(_) => Err(SourceError::new(name, "unknown input format")
-            .help(platforms::KNOWN_FORMATS)),
+        Some(_) if looks_csv(body) || source.path.as_ref().is_some_and(|p| has_csv_name(p)) => {
+            Ok(InputFormat::Csv)
+        }
+        Some(_) => {
+            Err(SourceError::new(name, "unknown input format").help(platforms::KNOWN_FORMATS))
+        }
     }
 }
 

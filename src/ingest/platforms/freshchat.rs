@@ -28,9 +28,19 @@ use std::collections::{BTreeMap, HashMap};
 
 /// Documented fields chatlint does not use (never tallied as unknown).
 const KNOWN: &[&str] = &[
-    "id", "app_id", "channel_id", "user_id", "reply_parts", "interaction_id", "org_actor_id",
-    "message_source", "freshchat_conversation_id", "freshchat_channel_id", "meta_data",
-    "message_parts", "conversation_id",
+    "id",
+    "app_id",
+    "channel_id",
+    "user_id",
+    "reply_parts",
+    "interaction_id",
+    "org_actor_id",
+    "message_source",
+    "freshchat_conversation_id",
+    "freshchat_channel_id",
+    "meta_data",
+    "message_parts",
+    "conversation_id",
 ];
 
 #[derive(Deserialize)]
@@ -148,7 +158,11 @@ fn build(ctx: &mut Ctx, id: &str, raws: &[(String, &str)]) -> Item {
         let event = (role == Role::System).then(|| system_event(&text).into());
         conv.messages.push(Message {
             role,
-            author: if role == Role::System { None } else { actor.map(Into::into) },
+            author: if role == Role::System {
+                None
+            } else {
+                actor.map(Into::into)
+            },
             name: None,
             text: text.into(),
             ts: Some(m.created_time.0),

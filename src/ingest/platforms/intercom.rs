@@ -31,14 +31,58 @@ use serde_json::Value;
 
 /// Documented fields chatlint does not use (never tallied as unknown).
 const KNOWN: &[&str] = &[
-    "type", "title", "updated_at", "waiting_since", "snoozed_until", "open", "state", "read",
-    "priority", "admin_assignee_id", "team_assignee_id", "contacts", "teammates",
-    "first_contact_reply", "sla_applied", "statistics", "linked_objects", "ai_agent_participated",
-    "ai_agent", "custom_attributes", "topics", "assignee", "user", "customers", "total_count",
-    "id", "delivered_as", "subject", "attachments", "url", "redacted", "email", "notified_at",
-    "external_id", "metadata", "app_package_code", "event_details", "email_message_metadata",
-    "created_at", "customer", "contact", "teammate", "company_id", "tags", "applied_at",
-    "applied_by", "name", "customer_first_reply", "from", "to", "cc", "bcc",
+    "type",
+    "title",
+    "updated_at",
+    "waiting_since",
+    "snoozed_until",
+    "open",
+    "state",
+    "read",
+    "priority",
+    "admin_assignee_id",
+    "team_assignee_id",
+    "contacts",
+    "teammates",
+    "first_contact_reply",
+    "sla_applied",
+    "statistics",
+    "linked_objects",
+    "ai_agent_participated",
+    "ai_agent",
+    "custom_attributes",
+    "topics",
+    "assignee",
+    "user",
+    "customers",
+    "total_count",
+    "id",
+    "delivered_as",
+    "subject",
+    "attachments",
+    "url",
+    "redacted",
+    "email",
+    "notified_at",
+    "external_id",
+    "metadata",
+    "app_package_code",
+    "event_details",
+    "email_message_metadata",
+    "created_at",
+    "customer",
+    "contact",
+    "teammate",
+    "company_id",
+    "tags",
+    "applied_at",
+    "applied_by",
+    "name",
+    "customer_first_reply",
+    "from",
+    "to",
+    "cc",
+    "bcc",
 ];
 
 #[derive(Deserialize)]
@@ -209,7 +253,11 @@ fn build(ctx: &mut Ctx, c: Conv, raw: &str, path: &str) -> Item {
         })
     });
     let at = |p: &str| super::join_path(path, p);
-    let source_field = if c.source.is_some() { "source" } else { "conversation_message" };
+    let source_field = if c.source.is_some() {
+        "source"
+    } else {
+        "conversation_message"
+    };
     if let Some(src) = c.source.or(c.conversation_message) {
         conv.channel = match src.kind.as_deref() {
             Some("conversation") | None => Some("chat".into()),
@@ -217,9 +265,9 @@ fn build(ctx: &mut Ctx, c: Conv, raw: &str, path: &str) -> Item {
         };
         let text = src.body.as_deref().map(html_to_text).unwrap_or_default();
         if !text.is_empty() {
-            let author = src.author.ok_or_else(|| {
-                ctx.error_at(raw, &at(source_field), "missing field `author`")
-            })?;
+            let author = src
+                .author
+                .ok_or_else(|| ctx.error_at(raw, &at(source_field), "missing field `author`"))?;
             let role = role_of(&author.kind).ok_or_else(|| {
                 ctx.error_at(
                     raw,

@@ -32,13 +32,51 @@ use std::collections::HashMap;
 
 /// Documented fields chatlint does not use (never tallied as unknown).
 const KNOWN: &[&str] = &[
-    "email", "avatar", "present", "events_seen_up_to", "visibility", "last_visit", "statistics",
-    "agent_last_event_created_at", "customer_last_event_created_at", "created_at", "session_fields",
-    "active", "user_ids", "restricted_access", "access", "previous_thread_id", "next_thread_id",
-    "queue", "properties", "custom_id", "recipients", "url", "name", "content_type", "size",
-    "width", "height", "thumbnail_url", "thumbnail2x_url", "alternative_text", "fields",
-    "form_id", "template_id", "elements", "postback", "id", "is_bot", "deleted", "customer_visit",
-    "highlight", "is_deleted", "routing_status", "followed", "state", "group_ids",
+    "email",
+    "avatar",
+    "present",
+    "events_seen_up_to",
+    "visibility",
+    "last_visit",
+    "statistics",
+    "agent_last_event_created_at",
+    "customer_last_event_created_at",
+    "created_at",
+    "session_fields",
+    "active",
+    "user_ids",
+    "restricted_access",
+    "access",
+    "previous_thread_id",
+    "next_thread_id",
+    "queue",
+    "properties",
+    "custom_id",
+    "recipients",
+    "url",
+    "name",
+    "content_type",
+    "size",
+    "width",
+    "height",
+    "thumbnail_url",
+    "thumbnail2x_url",
+    "alternative_text",
+    "fields",
+    "form_id",
+    "template_id",
+    "elements",
+    "postback",
+    "id",
+    "is_bot",
+    "deleted",
+    "customer_visit",
+    "highlight",
+    "is_deleted",
+    "routing_status",
+    "followed",
+    "state",
+    "group_ids",
 ];
 
 #[derive(Deserialize)]
@@ -171,10 +209,13 @@ type Parts = (String, Option<Customer<'static>>, Vec<Built>);
 
 fn build(ctx: &mut Ctx, chat: Chat, raw: &str, path: &str) -> Result<Parts, RecordError> {
     let users = chat.users.unwrap_or_default();
-    let customer = users.iter().find(|u| u.kind == "customer").map(|u| Customer {
-        id: Some(u.id.0.clone().into()),
-        name: u.name.clone().map(Into::into),
-    });
+    let customer = users
+        .iter()
+        .find(|u| u.kind == "customer")
+        .map(|u| Customer {
+            id: Some(u.id.0.clone().into()),
+            name: u.name.clone().map(Into::into),
+        });
     let mut threads = Vec::new();
     let (list, field) = match (chat.thread, chat.threads) {
         (Some(t), _) => (vec![t], "thread".to_string()),
@@ -279,10 +320,18 @@ fn message(
     match ev.kind.as_str() {
         "message" => {
             let text = ev.text.ok_or_else(|| {
-                ctx.error_at(raw, path, "missing field `text` (required for message events)")
+                ctx.error_at(
+                    raw,
+                    path,
+                    "missing field `text` (required for message events)",
+                )
             })?;
             let author = ev.author_id.ok_or_else(|| {
-                ctx.error_at(raw, path, "missing field `author_id` (required for message events)")
+                ctx.error_at(
+                    raw,
+                    path,
+                    "missing field `author_id` (required for message events)",
+                )
             })?;
             let (role, name) = role_of(users, &author.0);
             Ok(Some(Message {

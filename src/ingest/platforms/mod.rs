@@ -143,7 +143,9 @@ impl ImportStats {
         let mut lines = Vec::new();
         for (source, platform, n) in &inner.files {
             let s = if *n == 1 { "" } else { "s" };
-            lines.push(format!("{source}: read as {platform} ({n} conversation{s})"));
+            lines.push(format!(
+                "{source}: read as {platform} ({n} conversation{s})"
+            ));
         }
         for (platform, t) in &inner.tallies {
             let events: usize = t.unknown_events.values().sum();
@@ -418,8 +420,12 @@ fn import(
     };
     items.extend(broken.map(Err));
     let built = items.iter().filter(|i| i.is_ok()).count();
-    opts.platform_stats
-        .record(&source.name, platform, built, std::mem::take(&mut ctx.tally));
+    opts.platform_stats.record(
+        &source.name,
+        platform,
+        built,
+        std::mem::take(&mut ctx.tally),
+    );
     let mut items = items.into_iter().peekable();
     while items.peek().is_some() {
         emit(Batch::Built {
@@ -472,14 +478,24 @@ impl<'t> Ctx<'t> {
     /// 1-based line and column of a byte offset.
     fn position(&self, offset: usize) -> (u64, u64) {
         let idx = self.newlines.partition_point(|&n| n < offset);
-        let line_start = if idx == 0 { 0 } else { self.newlines[idx - 1] + 1 };
+        let line_start = if idx == 0 {
+            0
+        } else {
+            self.newlines[idx - 1] + 1
+        };
         (idx as u64 + 1, (offset - line_start) as u64 + 1)
     }
 
     /// The text of a 1-based line.
     fn line_text(&self, line: u64) -> &'t str {
         let idx = line.saturating_sub(1) as usize;
-        let start = if idx == 0 { 0 } else { self.newlines.get(idx - 1).map_or(self.text.len(), |n| n + 1) };
+        let start = if idx == 0 {
+            0
+        } else {
+            self.newlines
+                .get(idx - 1)
+                .map_or(self.text.len(), |n| n + 1)
+        };
         let end = self.newlines.get(idx).copied().unwrap_or(self.text.len());
         &self.text[start.min(end)..end]
     }
@@ -571,7 +587,11 @@ impl<'t> Ctx<'t> {
 
     /// Notes an event type the importer does not handle.
     pub fn unknown_event(&mut self, kind: &str) {
-        *self.tally.unknown_events.entry(kind.to_string()).or_default() += 1;
+        *self
+            .tally
+            .unknown_events
+            .entry(kind.to_string())
+            .or_default() += 1;
     }
 }
 
@@ -783,30 +803,82 @@ pub fn sort_messages(messages: &mut Vec<Message<'static>>) {
 // HTML to plain text.
 
 /// Elements whose content is never text a reader saw.
-const HIDDEN: &[&[u8]] = &[b"script", b"style", b"head", b"title", b"template", b"noscript"];
+const HIDDEN: &[&[u8]] = &[
+    b"script",
+    b"style",
+    b"head",
+    b"title",
+    b"template",
+    b"noscript",
+];
 
 /// Elements that start and end on a line of their own.
 const BLOCKS: &[&[u8]] = &[
-    b"p", b"div", b"li", b"ul", b"ol", b"tr", b"table", b"blockquote", b"pre", b"h1", b"h2",
-    b"h3", b"h4", b"h5", b"h6", b"section", b"article", b"header", b"footer", b"hr", b"dl",
-    b"dt", b"dd", b"figure", b"figcaption", b"address",
+    b"p",
+    b"div",
+    b"li",
+    b"ul",
+    b"ol",
+    b"tr",
+    b"table",
+    b"blockquote",
+    b"pre",
+    b"h1",
+    b"h2",
+    b"h3",
+    b"h4",
+    b"h5",
+    b"h6",
+    b"section",
+    b"article",
+    b"header",
+    b"footer",
+    b"hr",
+    b"dl",
+    b"dt",
+    b"dd",
+    b"figure",
+    b"figcaption",
+    b"address",
 ];
 
-/// Whether a body carries HTML markup: a tag chatlint knows, closed or not.
+/// Whether a body carries HTML markup: a complete tag (`<p>`, `</b>`,
+/// `<br/>`, `<a href="...">`) of an element chatlint knows.
 pub fn looks_like_html(s: &str) -> bool {
     let b = s.as_bytes();
     memchr::memchr_iter(b'<', b).any(|i| {
         let rest = &b[i + 1..];
         let rest = rest.strip_prefix(b"/").unwrap_or(rest);
-        let name_len = rest.iter().take_while(|c| c.is_ascii_alphanumeric()).count();
+        let name_len = rest
+            .iter()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .count();
         let name = rest[..name_len].to_ascii_lowercase();
         let after = rest.get(name_len).copied();
+        // The tag must close on its line, before another one opens.
+        let closes = rest[name_len..]
+            .iter()
+            .take_while(|&&c| c != b'<' && c != b'\n')
+            .any(|&c| c == b'>');
         name_len > 0
-            && matches!(after, Some(b'>' | b' ' | b'/' | b'\t' | b'\n'))
+            && closes
+            && matches!(after, Some(b'>' | b' ' | b'/' | b'\t'))
             && (BLOCKS.contains(&name.as_slice())
                 || matches!(
                     name.as_slice(),
-                    b"br" | b"a" | b"b" | b"i" | b"u" | b"em" | b"strong" | b"span" | b"img" | b"code" | b"small" | b"sub" | b"sup"
+                    b"br"
+                        | b"a"
+                        | b"b"
+                        | b"i"
+                        | b"u"
+                        | b"em"
+                        | b"strong"
+                        | b"span"
+                        | b"img"
+                        | b"code"
+                        | b"small"
+                        | b"sub"
+                        | b"sup"
                 ))
     })
 }
@@ -930,11 +1002,23 @@ mod tests {
             html_to_text("<p>Hi Jane,</p><p>Tom &amp; Jerry&#39;s order&nbsp;#12 is <b>on   its way</b>.<br>Thanks!</p>"),
             "Hi Jane,\nTom & Jerry's order #12 is on its way.\nThanks!"
         );
-        assert_eq!(html_to_text("a &lt; b &gt; c &copy; &eacute;"), "a < b > c \u{a9} \u{e9}");
-        assert_eq!(html_to_text("<script>alert(1)</script>ok<style>p{}</style>"), "ok");
-        assert_eq!(html_to_text("<ul><li>one</li><li>two</li></ul><p></p>"), "one\ntwo");
+        assert_eq!(
+            html_to_text("a &lt; b &gt; c &copy; &eacute;"),
+            "a < b > c \u{a9} \u{e9}"
+        );
+        assert_eq!(
+            html_to_text("<script>alert(1)</script>ok<style>p{}</style>"),
+            "ok"
+        );
+        assert_eq!(
+            html_to_text("<ul><li>one</li><li>two</li></ul><p></p>"),
+            "one\ntwo"
+        );
         assert_eq!(html_to_text("x<br/>y<br />z"), "x\ny\nz");
-        assert_eq!(html_to_text("<img src=\"a.png\" alt=\"screenshot\">"), "screenshot");
+        assert_eq!(
+            html_to_text("<img src=\"a.png\" alt=\"screenshot\">"),
+            "screenshot"
+        );
     }
 
     #[test]
@@ -951,15 +1035,42 @@ mod tests {
     fn detects_every_shape() {
         let p = |s: &str| detect(s);
         use Platform::*;
-        assert_eq!(p(r#"{"chats":[{"id":"X","users":[],"thread":{}}],"found_chats":1}"#), Some(Detected::Platform(LiveChat)));
-        assert_eq!(p(r#"{"chats":[],"found_chats":0,"next_page_id":null}"#), Some(Detected::Platform(LiveChat)));
-        assert_eq!(p(r#"{"chats":[{"id":"1","type":"chat","history":[]}],"end_id":"1"}"#), Some(Detected::Platform(ZendeskChat)));
-        assert_eq!(p(r#"[{"id":"1","type":"chat","timestamp":"2026-01-01T00:00:00Z"}]"#), Some(Detected::Platform(ZendeskChat)));
-        assert_eq!(p(r#"{"messages":[{"author":{"type":"user"},"content":{"type":"text"}}],"meta":{}}"#), Some(Detected::Platform(Sunshine)));
-        assert_eq!(p(r#"{"type":"conversation","id":"1","source":{}}"#), Some(Detected::Platform(Intercom)));
-        assert_eq!(p(r#"{"conversations":[{"type":"conversation","id":"1"}]}"#), Some(Detected::Platform(Intercom)));
-        assert_eq!(p(r#"{"messages":[{"actor_type":"user","message_parts":[]}]}"#), Some(Detected::Platform(Freshchat)));
-        assert_eq!(p(r#"{"id":"c1","messages":[{"role":"agent","text":"hi"}]}"#), Some(Detected::Native));
+        assert_eq!(
+            p(r#"{"chats":[{"id":"X","users":[],"thread":{}}],"found_chats":1}"#),
+            Some(Detected::Platform(LiveChat))
+        );
+        assert_eq!(
+            p(r#"{"chats":[],"found_chats":0,"next_page_id":null}"#),
+            Some(Detected::Platform(LiveChat))
+        );
+        assert_eq!(
+            p(r#"{"chats":[{"id":"1","type":"chat","history":[]}],"end_id":"1"}"#),
+            Some(Detected::Platform(ZendeskChat))
+        );
+        assert_eq!(
+            p(r#"[{"id":"1","type":"chat","timestamp":"2026-01-01T00:00:00Z"}]"#),
+            Some(Detected::Platform(ZendeskChat))
+        );
+        assert_eq!(
+            p(r#"{"messages":[{"author":{"type":"user"},"content":{"type":"text"}}],"meta":{}}"#),
+            Some(Detected::Platform(Sunshine))
+        );
+        assert_eq!(
+            p(r#"{"type":"conversation","id":"1","source":{}}"#),
+            Some(Detected::Platform(Intercom))
+        );
+        assert_eq!(
+            p(r#"{"conversations":[{"type":"conversation","id":"1"}]}"#),
+            Some(Detected::Platform(Intercom))
+        );
+        assert_eq!(
+            p(r#"{"messages":[{"actor_type":"user","message_parts":[]}]}"#),
+            Some(Detected::Platform(Freshchat))
+        );
+        assert_eq!(
+            p(r#"{"id":"c1","messages":[{"role":"agent","text":"hi"}]}"#),
+            Some(Detected::Native)
+        );
         assert_eq!(p(r#"{"foo":[1,2]}"#), None);
         assert_eq!(p(r#"[1,2]"#), None);
     }
@@ -968,7 +1079,9 @@ mod tests {
     fn head_keys() {
         assert!(has_key(br#"{"thread" : {"#, "thread"));
         assert!(!has_key(br#"{"text":"a \"thread\": b"}"#, "thread"));
-        assert!(plainly_native(br#"{"id":"c","messages":[{"role":"agent"}]}"#));
+        assert!(plainly_native(
+            br#"{"id":"c","messages":[{"role":"agent"}]}"#
+        ));
         assert!(!plainly_native(br#"{"chats":[{"thread":{"events":[]}}]}"#));
         assert!(!plainly_native(br#"{"foo":1}"#));
     }
@@ -985,7 +1098,12 @@ mod tests {
             event: None,
             internal: false,
         };
-        let mut v = vec![m(Some(5), "b"), m(None, "c"), m(Some(1), "a"), m(Some(5), "d")];
+        let mut v = vec![
+            m(Some(5), "b"),
+            m(None, "c"),
+            m(Some(1), "a"),
+            m(Some(5), "d"),
+        ];
         sort_messages(&mut v);
         let order: Vec<&str> = v.iter().map(|m| m.text.as_ref()).collect();
         assert_eq!(order, ["a", "b", "c", "d"]);

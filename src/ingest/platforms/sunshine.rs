@@ -26,11 +26,38 @@ use std::collections::HashMap;
 
 /// Documented fields chatlint does not use (never tallied as unknown).
 const KNOWN: &[&str] = &[
-    "id", "metadata", "deleted", "quotedMessage", "userExternalId", "avatarUrl", "user",
-    "integrationId", "originalMessageId", "originalMessageTimestamp", "client", "device",
-    "campaign", "mediaUrl", "mediaType", "mediaSize", "altText", "actions", "items", "fields",
-    "blockChatInput", "markdownText", "payload", "coordinates", "location", "template",
-    "attachmentId", "mediaSize", "displaySettings", "submitted", "textFallback", "htmlText",
+    "id",
+    "metadata",
+    "deleted",
+    "quotedMessage",
+    "userExternalId",
+    "avatarUrl",
+    "user",
+    "integrationId",
+    "originalMessageId",
+    "originalMessageTimestamp",
+    "client",
+    "device",
+    "campaign",
+    "mediaUrl",
+    "mediaType",
+    "mediaSize",
+    "altText",
+    "actions",
+    "items",
+    "fields",
+    "blockChatInput",
+    "markdownText",
+    "payload",
+    "coordinates",
+    "location",
+    "template",
+    "attachmentId",
+    "mediaSize",
+    "displaySettings",
+    "submitted",
+    "textFallback",
+    "htmlText",
 ];
 
 #[derive(Deserialize)]
@@ -145,7 +172,11 @@ fn build(ctx: &mut Ctx, id: &str, raws: &[(String, &str)]) -> Item {
                 ));
             }
         };
-        let text = match (&m.content.text, &m.content.html_text, &m.content.text_fallback) {
+        let text = match (
+            &m.content.text,
+            &m.content.html_text,
+            &m.content.text_fallback,
+        ) {
             (Some(t), _, _) if !t.trim().is_empty() => t.trim().to_string(),
             (_, Some(h), _) if !h.trim().is_empty() => html_to_text(h),
             (_, _, Some(t)) if !t.trim().is_empty() => t.trim().to_string(),

@@ -27,13 +27,55 @@ use serde::Deserialize;
 
 /// Documented fields chatlint does not use (never tallied as unknown).
 const KNOWN: &[&str] = &[
-    "agent_ids", "agent_names", "department_id", "duration", "response_time", "missed", "session",
-    "count", "started_by", "triggered", "triggered_response", "unread", "conversions", "webpath",
-    "zendesk_ticket_id", "end_timestamp", "update_timestamp", "email", "phone", "notes",
-    "channel", "msg_id", "options", "sender_type", "prev_department_id", "prev_department_name",
-    "department_name", "agent_id", "new_tags", "tags", "attachment", "filename", "url", "size",
-    "mime_type", "source", "reason", "first", "avg", "max", "id", "nick", "name", "rating",
-    "comment", "new_rating", "new_comment", "type", "timestamp",
+    "agent_ids",
+    "agent_names",
+    "department_id",
+    "duration",
+    "response_time",
+    "missed",
+    "session",
+    "count",
+    "started_by",
+    "triggered",
+    "triggered_response",
+    "unread",
+    "conversions",
+    "webpath",
+    "zendesk_ticket_id",
+    "end_timestamp",
+    "update_timestamp",
+    "email",
+    "phone",
+    "notes",
+    "channel",
+    "msg_id",
+    "options",
+    "sender_type",
+    "prev_department_id",
+    "prev_department_name",
+    "department_name",
+    "agent_id",
+    "new_tags",
+    "tags",
+    "attachment",
+    "filename",
+    "url",
+    "size",
+    "mime_type",
+    "source",
+    "reason",
+    "first",
+    "avg",
+    "max",
+    "id",
+    "nick",
+    "name",
+    "rating",
+    "comment",
+    "new_rating",
+    "new_comment",
+    "type",
+    "timestamp",
 ];
 
 #[derive(Deserialize)]
@@ -122,8 +164,17 @@ fn build(ctx: &mut Ctx, chat: Chat, raw: &str, path: &str) -> Item {
     conv.channel = Some(if offline { "offline_msg" } else { "chat" }.into());
     conv.team = chat.department_name.map(Into::into);
     conv.started_at = chat.timestamp.map(|t| t.0);
-    conv.tags = chat.tags.unwrap_or_default().into_iter().map(Into::into).collect();
-    let visitor_id = chat.visitor.as_ref().and_then(|v| v.id.clone()).map(|i| i.0);
+    conv.tags = chat
+        .tags
+        .unwrap_or_default()
+        .into_iter()
+        .map(Into::into)
+        .collect();
+    let visitor_id = chat
+        .visitor
+        .as_ref()
+        .and_then(|v| v.id.clone())
+        .map(|i| i.0);
     let visitor_name = chat.visitor.as_ref().and_then(|v| v.name.clone());
     if chat.visitor.is_some() {
         conv.customer = Some(Customer {
@@ -174,7 +225,11 @@ fn build(ctx: &mut Ctx, chat: Chat, raw: &str, path: &str) -> Item {
         let m = match e.kind.as_str() {
             "chat.msg" => {
                 let text = e.msg.as_deref().ok_or_else(|| {
-                    ctx.error_at(raw, &epath, "missing field `msg` (required for chat.msg entries)")
+                    ctx.error_at(
+                        raw,
+                        &epath,
+                        "missing field `msg` (required for chat.msg entries)",
+                    )
                 })?;
                 let nick = e.nick.as_deref().unwrap_or("");
                 let (kind, id) = nick.split_once(':').unwrap_or((nick, ""));
@@ -203,7 +258,9 @@ fn build(ctx: &mut Ctx, chat: Chat, raw: &str, path: &str) -> Item {
             "chat.memberjoin" => system("join", format!("{who} joined the chat")),
             "chat.memberleave" => system("leave", format!("{who} left the chat")),
             "chat.rating" => match e.new_rating.as_deref() {
-                Some(r) if !r.is_empty() => system("rating", format!("{who} rated the chat as {r}")),
+                Some(r) if !r.is_empty() => {
+                    system("rating", format!("{who} rated the chat as {r}"))
+                }
                 _ => system("rating", format!("{who} removed the rating")),
             },
             "chat.comment" => system(
