@@ -57,10 +57,11 @@ fn run(cli: Cli) -> miette::Result<u8> {
         Command::Score(args) => score(args),
         Command::Check(args) => check(args),
         Command::Rule(args) => rule(args),
+        Command::Convert(args) => crate::convert::run(args),
     }
 }
 
-fn use_color(choice: ColorChoice, is_terminal: bool) -> bool {
+pub(crate) fn use_color(choice: ColorChoice, is_terminal: bool) -> bool {
     match choice {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
@@ -186,6 +187,11 @@ fn execute(
         }
     };
     summary.input_problems += missing.len();
+    if input.verbose {
+        for line in opts.platform_stats.summary_lines() {
+            let _ = writeln!(err, "{line}");
+        }
+    }
     let _ = writeln!(err, "{}", summary.accounting_line());
     Ok(if summary.input_problems > 0 || summary.skipped > 0 {
         exit::INPUT

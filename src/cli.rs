@@ -23,6 +23,8 @@ pub enum Command {
     Check(CheckArgs),
     /// Show a rule's documentation, or list the rules.
     Rule(RuleArgs),
+    /// Write any supported export as chatlint transcript JSON Lines.
+    Convert(ConvertArgs),
 }
 
 /// Options shared by the commands that read transcripts.
@@ -56,6 +58,10 @@ pub struct InputArgs {
     /// When to use colour.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
     pub color: ColorChoice,
+
+    /// Report on stderr how each file was read and what was ignored.
+    #[arg(long, short = 'v')]
+    pub verbose: bool,
 }
 
 #[derive(Args, Debug)]
@@ -84,6 +90,40 @@ pub struct CheckArgs {
     /// Output format.
     #[arg(long, short = 'f', value_enum, default_value_t = CheckFormat::Full)]
     pub format: CheckFormat,
+}
+
+#[derive(Args, Debug)]
+pub struct ConvertArgs {
+    /// Transcript files or directories (walked recursively); `-` is standard input.
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+
+    /// Input format; `auto` recognises each file by its content.
+    #[arg(long, value_enum, default_value_t = InputFormat::Auto, value_name = "FORMAT")]
+    pub input_format: InputFormat,
+
+    /// CSV column for a field (repeatable), e.g. `--csv-column text=Body`.
+    #[arg(long, value_name = "FIELD=HEADER", value_parser = parse_mapping)]
+    pub csv_column: Vec<(String, String)>,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ConvertFormat::Jsonl, value_name = "FORMAT")]
+    pub to: ConvertFormat,
+
+    /// Write output to FILE instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Report on stderr how each file was read and what was ignored.
+    #[arg(long, short = 'v')]
+    pub verbose: bool,
+}
+
+/// What `convert` writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ConvertFormat {
+    /// chatlint transcript JSON, one conversation a line.
+    Jsonl,
 }
 
 #[derive(Args, Debug)]

@@ -8,6 +8,7 @@ pub mod analysis;
 pub mod app;
 pub mod cli;
 pub mod config;
+pub mod convert;
 pub mod ingest;
 pub mod model;
 pub mod phrases;

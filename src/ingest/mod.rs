@@ -5,6 +5,7 @@
 pub mod csv;
 pub mod error;
 pub mod native;
+pub mod platforms;
 pub mod split;
 
 use error::{RecordError, SourceError};
@@ -26,6 +27,16 @@ pub enum InputFormat {
     Native,
     /// One message per row with a header.
     Csv,
+    /// LiveChat Agent Chat API `list_archives` responses.
+    Livechat,
+    /// Zendesk Chat chats, arrays of them, or incremental export pages.
+    ZendeskChat,
+    /// Sunshine Conversations "list messages" responses.
+    Sunshine,
+    /// Intercom conversations, arrays of them, or `{"conversations": [...]}` pages.
+    Intercom,
+    /// Freshchat conversation message lists.
+    Freshchat,
 }
 
 /// One input: a file or standard input.
@@ -45,6 +56,8 @@ pub struct ReadOptions {
     pub csv_columns: Vec<(String, String)>,
     /// Bytes of input per block handed to a worker.
     pub block_size: usize,
+    /// What the platform importers ignored, for `--verbose`.
+    pub platform_stats: Arc<platforms::ImportStats>,
 }
 
 impl Default for ReadOptions {
@@ -53,6 +66,7 @@ impl Default for ReadOptions {
             format: InputFormat::Auto,
             csv_columns: Vec::new(),
             block_size: 1 << 20,
+            platform_stats: Arc::default(),
         }
     }
 }
@@ -210,9 +224,12 @@ fn sniff(head: &[u8], source: &Source, wanted: InputFormat) -> Result<InputForma
     match body.iter().find(|b| !b.is_ascii_whitespace()) {
         None => Ok(InputFormat::Native), // empty: nothing to read either way
         Some(b'{' | b'[') => Ok(InputFormat::Native),
-        Some(_) if looks_csv(body) || source.path.as_ref().is_some_and(|p| has_csv_name(p)) => Ok(InputFormat::Csv),
-        Some(_) => Err(SourceError::new(name, "unknown input format")
-            .help("chatlint reads: native (chatlint transcript JSON: JSON Lines, a JSON array or one object) and csv (one message per row with a header); choose one with --input-format")),
+        Some(_) if looks_csv(body) || source.path.as_ref().is_some_and(|p| has_csv_name(p)) => {
+            Ok(InputFormat::Csv)
+        }
+        Some(_) => {
+            Err(SourceError::new(name, "unknown input format").help(platforms::KNOWN_FORMATS))
+        }
     }
 }
 
@@ -274,14 +291,17 @@ pub fn read_source(source: &Source, opts: &ReadOptions, emit: &mut dyn FnMut(Bat
         Ok(f) => f,
         Err(e) => return emit(Batch::Problem(e)),
     };
+    let via_platforms = platforms::takes(opts.format, format, &head);
     let rest: Box<dyn Read + Send> = Box::new(std::io::Cursor::new(head).chain(reader));
     match format {
         InputFormat::Csv => read_csv(source, rest, opts, emit),
+        _ if via_platforms => platforms::read(source, rest, opts, emit),
         InputFormat::Native | InputFormat::Auto => {
             if let Err(e) = read_native(source, rest, opts, emit) {
                 emit(problem(e));
             }
         }
+        _ => platforms::read(source, rest, opts, emit),
     }
 }
 
