@@ -31,7 +31,7 @@ const REQUEST: &str = r"(?i)\b(please|kindly|could you|can you|would you|may i|c
 
 /// Words right before a noun that make it a request for it ("what is your",
 /// "could you provide the", "may I have your", "let us know the").
-const CUE: &str = r"(?i)\b(what|what's|whats|which|provide|share|give|send|tell|confirm|enter|specify|type in|verify|state|spell|input|reply with|let (me|us) know|(may|can|could) (i|we) (have|get|ask for|take|know|grab)|need|require|do you (have|know|remember) (the|your)|is your|are your)\b";
+const CUE: &str = r"(?i)\b(what|what's|whats|which|provide|share|give|send|tell|confirm|enter|specify|type in|verify|state|spell|input|reply with|let (me|us) know|(may|can|could) (i|we) (have|get|ask for|take|know|grab)|(i|we) (will |would |'ll )?need (your|the)|require your|do you (have|know|remember) (the|your)|is your|are your)\b";
 
 /// Words that turn a request around: "do not share your order number".
 const NEGATION: &str = r"(?i)(\b(not|never|no need|without)\b|n't\b|\bdont\b)";
@@ -44,9 +44,12 @@ const OTHER_VALUE: &str =
 /// "Account number and PIN please"), read as a request for its nouns.
 const VERB: &str = r"(?i)\b(is|are|was|were|am|be|been|has|have|had|will|would|can|could|should|do|does|did|may|might|must|want|got|get|see|go|check|\w{3,}ed)\b|[.!]$";
 
+/// A request for several things: a bare reply may answer any of them.
+const LIST: &str = r"(?i)\b(and|or)\b|[,;&/]";
+
 /// A qualifier that says whose the information is: "the name of the host",
 /// "the host's name".
-const OF_WHOM: &str = r"(?i)^\s+(?:of|for)\s+(?:the|your|this|that|a|an)?\s*(\w+)";
+const OF_WHOM: &str = r"(?i)^\s+of\s+(?:the|your|this|that|a|an)?\s*(\w+)";
 const WHOSE: &str = r"(?i)\b(\w+)'s\s+$";
 const NOT_WHOSE: &str = r"(?i)^(what|that|it|there|who|here|let|where|how)$";
 
@@ -100,8 +103,6 @@ struct Kind {
     asks: Option<Regex>,
     gives: Option<Regex>,
     scope: Scope,
-    /// Whether a qualifier ("of the host") makes it another person's value.
-    qualified: bool,
 }
 
 struct RepeatedInfo {
@@ -113,6 +114,10 @@ struct RepeatedInfo {
     negation: Regex,
     other_value: Regex,
     verb: Regex,
+    /// A sentence that asks for several things.
+    list: Regex,
+    /// A sentence that begins with a kind's noun ("Your name and email").
+    starts_with_noun: Regex,
     of_whom: Regex,
     whose: Regex,
     not_whose: Regex,
@@ -151,6 +156,7 @@ fn stated(nouns: &[String]) -> String {
 fn build(_: &Matcher, _: &Settings) -> Box<dyn Rule> {
     let file: KindsFile = toml::from_str(KINDS).expect("rules/repeated-info/kinds.toml is valid");
     let mut set = Vec::new();
+    let mut all_nouns = Vec::new();
     let kinds = file
         .kind
         .into_iter()
@@ -160,6 +166,7 @@ fn build(_: &Matcher, _: &Settings) -> Box<dyn Rule> {
                 gives.push(stated(&k.nouns));
             }
             let nouns: Vec<String> = k.nouns.iter().map(|n| format!(r"\b(?:{n})")).collect();
+            all_nouns.extend(k.nouns.iter().map(|n| format!("(?:{n})")));
             let asks: Vec<String> = k.asks.clone();
             set.push(
                 nouns
@@ -170,7 +177,6 @@ fn build(_: &Matcher, _: &Settings) -> Box<dyn Rule> {
                     .join("|"),
             );
             Kind {
-                qualified: k.name == "name",
                 nouns: alternation(&nouns, true),
                 asks: alternation(&asks, true),
                 gives: alternation(&gives, false),
@@ -190,6 +196,14 @@ fn build(_: &Matcher, _: &Settings) -> Box<dyn Rule> {
         negation: compile(NEGATION, false),
         other_value: compile(OTHER_VALUE, false),
         verb: compile(VERB, false),
+        list: compile(LIST, false),
+        starts_with_noun: compile(
+            &format!(
+                r"(?i)^\W*((your|the|and|also|ok|okay|please|plus|now|great|thanks)\W+)*({})\b",
+                all_nouns.join("|")
+            ),
+            false,
+        ),
         of_whom: compile(OF_WHOM, false),
         whose: compile(WHOSE, false),
         not_whose: compile(NOT_WHOSE, false),
@@ -208,6 +222,9 @@ struct Ask {
     whose: String,
     /// Byte range in the message.
     span: Range<usize>,
+    /// Whether the request asks for this one thing only, so that a bare
+    /// reply is its value.
+    single: bool,
 }
 
 /// A value the customer gave as a bare reply to a request.
@@ -234,11 +251,15 @@ impl RepeatedInfo {
             }
             let question = s.trim_end_matches(['.', '!', ')', ' ']).ends_with('?');
             let fragment = !question
+                && !s.ends_with('!')
                 && text::word_count(s) <= 10
-                && !self.verb.is_match(s.trim_end_matches(['.', '!']));
+                && self.starts_with_noun.is_match(s)
+                && !self.verb.is_match(s.trim_end_matches('.'));
             if !(question || fragment || self.request.is_match(s)) {
                 continue;
             }
+            let single = !self.list.is_match(&s.replace(", please", ""));
+            let mut found: Vec<Ask> = Vec::new();
             for k in hits.iter() {
                 let kind = &self.kinds[k];
                 // A request that contains the value is a confirmation.
@@ -247,10 +268,11 @@ impl RepeatedInfo {
                 }
                 if let Some(m) = kind.asks.as_ref().and_then(|r| r.find(s)) {
                     if !text::inside(&quoted, sentence.start + m.start()) {
-                        out.push(Ask {
+                        found.push(Ask {
                             kind: k,
                             whose: String::new(),
                             span: sentence.start + m.start()..sentence.start + m.end(),
+                            single,
                         });
                         continue;
                     }
@@ -269,18 +291,34 @@ impl RepeatedInfo {
                     {
                         continue;
                     }
-                    out.push(Ask {
+                    found.push(Ask {
                         kind: k,
-                        whose: if kind.qualified {
-                            self.whose(before, &s[m.end()..])
-                        } else {
-                            String::new()
-                        },
+                        whose: self.whose(before, &s[m.end()..]),
                         span: sentence.start + m.start()..sentence.start + m.end(),
+                        single,
                     });
                     break;
                 }
             }
+            // "full name" is not also a "name"; "the name of your workspace"
+            // is the workspace.
+            let covered = |x: &Ask| {
+                found.iter().any(|y| {
+                    (y.span.start <= x.span.start
+                        && x.span.end <= y.span.end
+                        && y.span.len() > x.span.len())
+                        || (!x.whose.is_empty()
+                            && t[y.span.clone()].to_lowercase().starts_with(&x.whose))
+                })
+            };
+            let keep: Vec<bool> = found.iter().map(|x| !covered(x)).collect();
+            out.extend(
+                found
+                    .into_iter()
+                    .zip(keep)
+                    .filter(|(_, k)| *k)
+                    .map(|(x, _)| x),
+            );
         }
         out
     }
@@ -330,6 +368,8 @@ impl Rule for RepeatedInfo {
         let first_customer = a.first_customer().unwrap_or(usize::MAX);
         let mut findings: Vec<Finding> = Vec::new();
         let mut answers: Vec<Answer> = Vec::new();
+        // Customer messages that replied to requests, with the kinds asked.
+        let mut replies: Vec<(usize, Vec<usize>)> = Vec::new();
         // Requests of the agent's or bot's last message, waiting for a reply.
         let mut pending: Vec<Ask> = Vec::new();
         // Where the customer's current request began.
@@ -343,14 +383,18 @@ impl Rule for RepeatedInfo {
                 }
                 offered_more = false;
                 let mut kinds: Vec<usize> = pending.iter().map(|p| p.kind).collect();
+                kinds.sort_unstable();
                 kinds.dedup();
-                if kinds.len() == 1 && self.bare_answer(t) {
+                if kinds.len() == 1 && pending[0].single && self.bare_answer(t) {
                     let p = &pending[0];
                     answers.push(Answer {
                         kind: p.kind,
                         whose: p.whose.clone(),
                         message: i,
                     });
+                }
+                if !kinds.is_empty() {
+                    replies.push((i, kinds));
                 }
                 pending.clear();
                 continue;
@@ -377,14 +421,21 @@ impl Rule for RepeatedInfo {
                         .map(|g| g.message)
                         .or_else(|| {
                             let gives = kind.gives.as_ref()?;
-                            if !ask.whose.is_empty() {
-                                return None;
-                            }
+                            // A value given in reply to a request for this
+                            // kind answered that request, not one about
+                            // something else ("the colour of the second
+                            // cable").
+                            let other_request = |c: usize| {
+                                !ask.whose.is_empty()
+                                    && replies
+                                        .iter()
+                                        .any(|(r, ks)| *r == c && ks.contains(&ask.kind))
+                            };
                             a.customer
                                 .iter()
                                 .copied()
                                 .filter(|&c| c >= from && c < i)
-                                .find(|&c| gives.is_match(a.text(c)))
+                                .find(|&c| gives.is_match(a.text(c)) && !other_request(c))
                         });
                     if let Some(given) = given {
                         findings.push(finding(
