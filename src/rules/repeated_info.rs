@@ -139,6 +139,11 @@ fn alternation(patterns: &[String], case_insensitive: bool) -> Option<Regex> {
     Some(compile(&joined, case_insensitive))
 }
 
+/// Lets a space in a pattern match any run of white space ("can  i").
+fn spaced(pattern: &str) -> String {
+    pattern.replace(' ', r"\s+")
+}
+
 fn compile(pattern: &str, case_insensitive: bool) -> Regex {
     RegexBuilder::new(pattern)
         .case_insensitive(case_insensitive)
@@ -191,9 +196,9 @@ fn build(_: &Matcher, _: &Settings) -> Box<dyn Rule> {
             .case_insensitive(true)
             .build()
             .expect("kind patterns compile"),
-        request: compile(REQUEST, false),
-        cue: compile(CUE, false),
-        negation: compile(NEGATION, false),
+        request: compile(&spaced(REQUEST), false),
+        cue: compile(&spaced(CUE), false),
+        negation: compile(&spaced(NEGATION), false),
         other_value: compile(OTHER_VALUE, false),
         verb: compile(VERB, false),
         list: compile(LIST, false),
@@ -207,9 +212,9 @@ fn build(_: &Matcher, _: &Settings) -> Box<dyn Rule> {
         of_whom: compile(OF_WHOM, false),
         whose: compile(WHOSE, false),
         not_whose: compile(NOT_WHOSE, false),
-        new_task: compile(NEW_TASK, false),
-        anything_else: compile(ANYTHING_ELSE, false),
-        non_answer: compile(NON_ANSWER, false),
+        new_task: compile(&spaced(NEW_TASK), false),
+        anything_else: compile(&spaced(ANYTHING_ELSE), false),
+        non_answer: compile(&spaced(NON_ANSWER), false),
         yes_no: compile(YES_NO, false),
     })
 }
