@@ -36,6 +36,9 @@ const CUE: &str = r"(?i)\b(what|what's|whats|which|provide|share|give|send|tell|
 /// Words that turn a request around: "do not share your order number".
 const NEGATION: &str = r"(?i)(\b(not|never|no need|without)\b|n't\b|\bdont\b)";
 
+/// "send us an email", "give us a call": the channel, not the customer's value.
+const CHANNEL: &str = r"(?i)\b(send|drop|shoot|write|give|leave) (us|me) (an?|a quick|another) $";
+
 /// "a different date", "another email": asks for a new value, not a repeat.
 const OTHER_VALUE: &str =
     r"(?i)\b(different|another|other|new|alternative|alternate|second|backup|spare)\s+(\w+\s+)?$";
@@ -50,12 +53,14 @@ const LIST: &str = r"(?i)\b(and|or)\b|[,;&/]";
 /// A qualifier that says whose the information is: "the name of the host",
 /// "the host's name".
 const OF_WHOM: &str = r"(?i)^\s+of\s+(?:the|your|this|that|a|an)?\s*(\w+)";
-const WHOSE: &str = r"(?i)\b(\w+)'s\s+$";
-const NOT_WHOSE: &str = r"(?i)^(what|that|it|there|who|here|let|where|how)$";
+const WHOSE: &str = r"(?i)\b(\w+)(?:'s|s')\s+(?:\w+\s+)?$|\b(his|her|their|its|\w+)\s+$";
+/// Words before a noun that do not make it someone else's ("your name",
+/// "the best phone number").
+const NOT_WHOSE: &str = r"(?i)^(what|that|it|there|who|here|let|where|how|your|you|the|a|an|my|our|me|us|this|which|whats|is|are|was|and|or|of|for|with|to|in|on|at|please|have|get|provide|give|share|tell|confirm|enter|specify|send|need|know|full|first|last|given|family|best|correct|valid|registered|current|preferred|exact|complete|primary|main|same|e|also|just|again|maiden)$";
 
 /// A customer message that starts a new request: values of task-scoped
 /// kinds given before it belong to an earlier request.
-const NEW_TASK: &str = r"(?i)\b(can|could|would) you (please )?(also )?(help|book|find|get|reserve|check|set up|order|schedule|look|arrange)\b|\bcan i (also )?(book|get|have|order|reserve|make|schedule)\b|\bi (also |now |still )?(need|want|would like|'d like|have) to\b|\bi (also |now )?(need|want|would like|'d like) (a|an|some|help)\b|\bhelp me\b|\b(now|next),? (let'?s|i)\b";
+const NEW_TASK: &str = r"(?i)\b(can|could|would) you (please )?(also )?(help|book|find|get|reserve|check|set up|order|schedule|look|arrange)\b|\b(can|could|may) i (also |now |please )?(book|get|have|order|reserve|make|schedule|rsvp)\b|\bi (also |now |still )?(need|want|would like|'d like|have) to\b|\bi (also |now )?(need|want|would like|'d like) (a|an|some|help)\b|\bhelp me\b|\b(now|next),? (let'?s|i)\b";
 
 /// The agent offering more help: the customer's next message is a new request.
 const ANYTHING_ELSE: &str = r"(?i)\banything else\b|\bsomething else\b";
@@ -94,6 +99,8 @@ struct KindDef {
     gives: Vec<String>,
     #[serde(default)]
     scope: Scope,
+    #[serde(default)]
+    personal: bool,
 }
 
 /// A kind of information, compiled.
@@ -103,6 +110,9 @@ struct Kind {
     asks: Option<Regex>,
     gives: Option<Regex>,
     scope: Scope,
+    /// Its `gives` state the customer's own value ("my name is"), which
+    /// does not answer a request about someone else's ("the host's name").
+    personal: bool,
 }
 
 struct RepeatedInfo {
@@ -113,6 +123,7 @@ struct RepeatedInfo {
     cue: Regex,
     negation: Regex,
     other_value: Regex,
+    channel: Regex,
     verb: Regex,
     /// A sentence that asks for several things.
     list: Regex,
@@ -186,6 +197,7 @@ fn build(_: &Matcher, _: &Settings) -> Box<dyn Rule> {
                 asks: alternation(&asks, true),
                 gives: alternation(&gives, false),
                 scope: k.scope,
+                personal: k.personal,
                 name: k.name,
             }
         })
@@ -200,6 +212,7 @@ fn build(_: &Matcher, _: &Settings) -> Box<dyn Rule> {
         cue: compile(&spaced(CUE), false),
         negation: compile(&spaced(NEGATION), false),
         other_value: compile(OTHER_VALUE, false),
+        channel: compile(&spaced(CHANNEL), false),
         verb: compile(VERB, false),
         list: compile(LIST, false),
         starts_with_noun: compile(
@@ -292,7 +305,10 @@ impl RepeatedInfo {
                     let asked = fragment
                         || self.cue.is_match(window)
                         || s[m.end()..].trim_start_matches([',', ' ']).starts_with("please");
-                    if !asked || self.negation.is_match(window) || self.other_value.is_match(before)
+                    if !asked
+                        || self.negation.is_match(window)
+                        || self.other_value.is_match(before)
+                        || self.channel.is_match(before)
                     {
                         continue;
                     }
@@ -333,8 +349,9 @@ impl RepeatedInfo {
             return c[1].to_lowercase();
         }
         if let Some(c) = self.whose.captures(before) {
-            if !self.not_whose.is_match(&c[1]) {
-                return c[1].to_lowercase();
+            let w = c.get(1).or_else(|| c.get(2)).map_or("", |m| m.as_str());
+            if !self.not_whose.is_match(w) {
+                return w.to_lowercase();
             }
         }
         String::new()
@@ -430,6 +447,9 @@ impl Rule for RepeatedInfo {
                             // kind answered that request, not one about
                             // something else ("the colour of the second
                             // cable").
+                            if kind.personal && !ask.whose.is_empty() {
+                                return None;
+                            }
                             let other_request = |c: usize| {
                                 !ask.whose.is_empty()
                                     && replies
