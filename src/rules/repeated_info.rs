@@ -62,11 +62,15 @@ const NOT_WHOSE: &str = r"(?i)^(what|that|it|there|who|here|let|where|how|your|y
 /// kinds given before it belong to an earlier request.
 const NEW_TASK: &str = r"(?i)\b(can|could|would) you (please )?(also )?(help|book|find|get|reserve|check|set up|order|schedule|look|arrange)\b|\b(can|could|may) i (also |now |please )?(book|get|have|order|reserve|make|schedule|rsvp)\b|\bi (also |now |still )?(need|want|would like|'d like|have) to\b|\bi (also |now )?(need|want|would like|'d like) (a|an|some|help)\b|\bhelp me\b|\b(now|next),? (let'?s|i)\b";
 
-/// The agent offering more help: the customer's next message is a new request.
-const ANYTHING_ELSE: &str = r"(?i)\banything else\b|\bsomething else\b";
+/// The agent offering more help or reporting a request done: the customer's
+/// next message is a new request.
+const TASK_DONE: &str = r"(?i)\b(anything|something) else\b|\b(booked|confirmed|scheduled|submitted|successfully|all set)\b";
 
 /// A reply that is no answer at all.
 const NON_ANSWER: &str = r"(?i)\b(don'?t|do not|dont|not sure|no idea|forgot|forget|can'?t remember|cannot remember|unsure|what do you mean|understand)\b|\?";
+/// A reply that states something ("The flight ID is 446") rather than
+/// giving a bare value.
+const STATEMENT: &str = r"(?i)\b(is|are|was|were)\b";
 const YES_NO: &str = r"(?i)^\W*(yes|yeah|yep|yup|no|nope|nah|ok|okay|sure|correct|right|thanks|thank you|hi|hello|hey|done|great|fine)\W*$";
 
 /// Longest reply (in words) that counts as a bare value for the kind asked.
@@ -133,9 +137,10 @@ struct RepeatedInfo {
     whose: Regex,
     not_whose: Regex,
     new_task: Regex,
-    anything_else: Regex,
+    task_done: Regex,
     non_answer: Regex,
     yes_no: Regex,
+    statement: Regex,
 }
 
 fn alternation(patterns: &[String], case_insensitive: bool) -> Option<Regex> {
@@ -226,9 +231,10 @@ fn build(_: &Matcher, _: &Settings) -> Box<dyn Rule> {
         whose: compile(WHOSE, false),
         not_whose: compile(NOT_WHOSE, false),
         new_task: compile(&spaced(NEW_TASK), false),
-        anything_else: compile(&spaced(ANYTHING_ELSE), false),
+        task_done: compile(&spaced(TASK_DONE), false),
         non_answer: compile(&spaced(NON_ANSWER), false),
         yes_no: compile(YES_NO, false),
+        statement: compile(STATEMENT, false),
     })
 }
 
@@ -362,6 +368,7 @@ impl RepeatedInfo {
         text::word_count(reply) <= BARE_ANSWER_WORDS
             && !self.non_answer.is_match(reply)
             && !self.yes_no.is_match(reply)
+            && !self.statement.is_match(reply)
     }
 }
 
@@ -475,7 +482,7 @@ impl Rule for RepeatedInfo {
                 }
             }
             pending = asks;
-            if human && self.anything_else.is_match(t) {
+            if human && self.task_done.is_match(t) {
                 offered_more = true;
             }
         }
