@@ -60,7 +60,7 @@ const NOT_WHOSE: &str = r"(?i)^(what|that|it|there|who|here|let|where|how|your|y
 
 /// A customer message that starts a new request: values of task-scoped
 /// kinds given before it belong to an earlier request.
-const NEW_TASK: &str = r"(?i)\b(can|could|would) you (please )?(also )?(help|book|find|get|reserve|check|set up|order|schedule|look|arrange)\b|\b(can|could|may) i (also |now |please )?(book|get|have|order|reserve|make|schedule|rsvp)\b|\bi (also |now |still )?(need|want|would like|'d like|have) to\b|\bi (also |now )?(need|want|would like|'d like) (a|an|some|help)\b|\bhelp me\b|\b(now|next),? (let'?s|i)\b";
+const NEW_TASK: &str = r"(?i)^\W*(what|what's|how|where|which|when|is|are|do|does|will)\b[^?]*\?|\b(can|could|would) you (please )?(also )?(help|book|find|get|reserve|check|set up|order|schedule|look|arrange|place|make|send|tell)\b|\b(can|could|may) i (also |now |please )?(book|get|have|order|reserve|make|schedule|rsvp)\b|\bi (also |now |still )?(need|want|would like|'d like|have) to\b|\bi (also |now )?(need|want|would like|'d like) (a|an|some|help)\b|\bhelp me\b|\b(now|next),? (let'?s|i)\b";
 
 /// The agent offering more help or reporting a request done: the customer's
 /// next message is a new request.
@@ -291,7 +291,10 @@ impl RepeatedInfo {
                     continue;
                 }
                 if let Some(m) = kind.asks.as_ref().and_then(|r| r.find(s)) {
-                    if !text::inside(&quoted, sentence.start + m.start()) {
+                    let window = last_words(&s[..m.start()], CUE_WINDOW_WORDS);
+                    if !text::inside(&quoted, sentence.start + m.start())
+                        && !self.negation.is_match(window)
+                    {
                         found.push(Ask {
                             kind: k,
                             whose: String::new(),
@@ -372,6 +375,18 @@ impl RepeatedInfo {
     }
 }
 
+impl RepeatedInfo {
+    /// Whether `reply` gives a value of a kind other than `kind` ("7pm" in
+    /// reply to "at what venue?"): then it is not a bare value of `kind`.
+    fn value_of_other_kind(&self, reply: &str, kind: usize) -> bool {
+        self.kinds.iter().enumerate().any(|(k, other)| {
+            k != kind
+                && other.gives.as_ref().is_some_and(|g| g.is_match(reply))
+                && !self.kinds[kind].gives.as_ref().is_some_and(|g| g.is_match(reply))
+        })
+    }
+}
+
 /// The end of `s` holding its last `n` words.
 fn last_words(s: &str, n: usize) -> &str {
     let mut seen = 0;
@@ -414,7 +429,11 @@ impl Rule for RepeatedInfo {
                 let mut kinds: Vec<usize> = pending.iter().map(|p| p.kind).collect();
                 kinds.sort_unstable();
                 kinds.dedup();
-                if kinds.len() == 1 && pending[0].single && self.bare_answer(t) {
+                if kinds.len() == 1
+                    && pending[0].single
+                    && self.bare_answer(t)
+                    && !self.value_of_other_kind(t, kinds[0])
+                {
                     let p = &pending[0];
                     answers.push(Answer {
                         kind: p.kind,
