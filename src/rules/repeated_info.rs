@@ -105,6 +105,8 @@ struct KindDef {
     scope: Scope,
     #[serde(default)]
     personal: bool,
+    #[serde(default)]
+    closed: bool,
 }
 
 /// A kind of information, compiled.
@@ -117,6 +119,9 @@ struct Kind {
     /// Its `gives` state the customer's own value ("my name is"), which
     /// does not answer a request about someone else's ("the host's name").
     personal: bool,
+    /// Its values are a closed set that `gives` lists (colours, code
+    /// types): a reply that names none of them did not answer.
+    closed: bool,
 }
 
 struct RepeatedInfo {
@@ -203,6 +208,7 @@ fn build(_: &Matcher, _: &Settings) -> Box<dyn Rule> {
                 gives: alternation(&gives, false),
                 scope: k.scope,
                 personal: k.personal,
+                closed: k.closed,
                 name: k.name,
             }
         })
@@ -377,8 +383,13 @@ impl RepeatedInfo {
 
 impl RepeatedInfo {
     /// Whether `reply` gives a value of a kind other than `kind` ("7pm" in
-    /// reply to "at what venue?"): then it is not a bare value of `kind`.
+    /// reply to "at what venue?", "031431" to "which code type?"): then it
+    /// is not a bare value of `kind`.
     fn value_of_other_kind(&self, reply: &str, kind: usize) -> bool {
+        let own = &self.kinds[kind];
+        if own.closed && !own.gives.as_ref().is_some_and(|g| g.is_match(reply)) {
+            return true;
+        }
         self.kinds.iter().enumerate().any(|(k, other)| {
             k != kind
                 && other.gives.as_ref().is_some_and(|g| g.is_match(reply))
