@@ -319,7 +319,9 @@ impl RepeatedInfo {
                     let window = last_words(before, CUE_WINDOW_WORDS);
                     let asked = fragment
                         || self.cue.is_match(window)
-                        || s[m.end()..].trim_start_matches([',', ' ']).starts_with("please");
+                        || s[m.end()..]
+                            .trim_start_matches([',', ' '])
+                            .starts_with("please");
                     if !asked
                         || self.negation.is_match(window)
                         || self.other_value.is_match(before)
@@ -393,7 +395,10 @@ impl RepeatedInfo {
         self.kinds.iter().enumerate().any(|(k, other)| {
             k != kind
                 && other.gives.as_ref().is_some_and(|g| g.is_match(reply))
-                && !self.kinds[kind].gives.as_ref().is_some_and(|g| g.is_match(reply))
+                && !self.kinds[kind]
+                    .gives
+                    .as_ref()
+                    .is_some_and(|g| g.is_match(reply))
         })
     }
 }
@@ -520,6 +525,37 @@ impl Rule for RepeatedInfo {
             Verdict::pass()
         } else {
             Verdict::fail_all(findings)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn last_words_keeps_the_tail() {
+        assert_eq!(
+            last_words("could you please provide your", 2),
+            "provide your"
+        );
+        assert_eq!(last_words("your", 7), "your");
+    }
+
+    #[test]
+    fn stated_values_need_a_value() {
+        let r = compile(&stated(&["e-?mail".to_string()]), false);
+        assert!(r.is_match("my email is jo@x.com"));
+        assert!(!r.is_match("my email is not working"));
+    }
+
+    #[test]
+    fn kinds_compile() {
+        let file: KindsFile = toml::from_str(KINDS).unwrap();
+        assert!(file.kind.iter().any(|k| k.scope == Scope::Task));
+        for k in &file.kind {
+            alternation(&k.gives, false);
+            alternation(&k.asks, true);
         }
     }
 }
