@@ -3,10 +3,12 @@
 use super::{finding, Finding, Rule, RuleEntry, RuleMeta, Verdict};
 use crate::analysis::Analysis;
 use crate::config::Settings;
+use crate::model::Role;
 use crate::phrases::Matcher;
 use crate::text;
-use regex::{Regex, RegexBuilder};
+use regex::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
 use serde::Deserialize;
+use std::ops::Range;
 
 pub static ENTRY: RuleEntry = RuleEntry {
     meta: RuleMeta {
@@ -25,60 +27,397 @@ const KINDS: &str = include_str!(concat!(
 ));
 
 /// Sentences that request something without a question mark.
-const REQUEST: &str = r"(?i)\b(please|kindly|could you|can you|would you|may i|can i|let me know|tell me|provide|confirm|need (your|the)|what|which|where|when)\b";
+const REQUEST: &str = r"(?i)\b(please|kindly|could you|can you|would you|may i|can i|let (me|us) know|tell me|provide|confirm|need (your|the)|what|which|where|when|i need|we need|enter|specify|share)\b";
+
+/// Words right before a noun that make it a request for it ("what is your",
+/// "could you provide the", "may I have your", "let us know the").
+const CUE: &str = r"(?i)\b(what|what's|whats|which|provide|share|give|send|tell|confirm|enter|specify|type in|verify|state|spell|input|reply with|let (me|us) know|(may|can|could) (i|we) (have|get|ask for|take|know|grab)|(i|we) (will |would |'ll )?need (your|the)|require your|do you (have|know|remember) (the|your)|is your|are your)\b";
+
+/// Words that turn a request around: "do not share your order number".
+const NEGATION: &str = r"(?i)(\b(not|never|no need|without)\b|n't\b|\bdont\b)";
+
+/// "send us an email", "give us a call": the channel, not the customer's value.
+const CHANNEL: &str = r"(?i)\b(send|drop|shoot|write|give|leave) (us|me) (an?|a quick|another) $";
+
+/// "a different date", "another email": asks for a new value, not a repeat.
+const OTHER_VALUE: &str =
+    r"(?i)\b(different|another|other|new|alternative|alternate|second|backup|spare)\s+(\w+\s+)?$";
+
+/// A verb: a sentence without one is a fragment ("Name of the hospital",
+/// "Account number and PIN please"), read as a request for its nouns.
+const VERB: &str = r"(?i)\b(is|are|was|were|am|be|been|has|have|had|will|would|can|could|should|do|does|did|may|might|must|want|got|get|see|go|check|\w{3,}ed)\b|[.!]$";
+
+/// A request for several things: a bare reply may answer any of them.
+const LIST: &str = r"(?i)\b(and|or)\b|[,;&/]";
+
+/// A qualifier that says whose the information is: "the name of the host",
+/// "the host's name".
+const OF_WHOM: &str = r"(?i)^\s+of\s+(?:the|your|this|that|a|an)?\s*(\w+)";
+const WHOSE: &str = r"(?i)\b(\w+)(?:'s|s')\s+(?:\w+\s+)?$|\b(his|her|their|its|\w+)\s+$";
+/// Words before a noun that do not make it someone else's ("your name",
+/// "the best phone number").
+const NOT_WHOSE: &str = r"(?i)^(what|that|it|there|who|here|let|where|how|your|you|the|a|an|my|our|me|us|this|which|whats|is|are|was|and|or|of|for|with|to|in|on|at|please|have|get|provide|give|share|tell|confirm|enter|specify|send|need|know|full|first|last|given|family|best|correct|valid|registered|current|preferred|exact|complete|primary|main|same|e|also|just|again|maiden)$";
+
+/// A customer message that starts a new request: values of task-scoped
+/// kinds given before it belong to an earlier request.
+const NEW_TASK: &str = r"(?i)^\W*(what|what's|how|where|which|when|is|are|do|does|will)\b[^?]*\?|\b(can|could|would) you (please )?(also )?(help|book|find|get|reserve|check|set up|order|schedule|look|arrange|place|make|send|tell)\b|\b(can|could|may) i (also |now |please )?(book|get|have|order|reserve|make|schedule|rsvp)\b|\bi (also |now |still )?(need|want|would like|'d like|have) to\b|\bi (also |now )?(need|want|would like|'d like) (a|an|some|help)\b|\bhelp me\b|\b(now|next),? (let'?s|i)\b";
+
+/// The agent offering more help or reporting a request done: the customer's
+/// next message is a new request.
+const TASK_DONE: &str = r"(?i)\b(anything|something) else\b|\b(booked|confirmed|scheduled|submitted|successfully|all set)\b";
+
+/// A reply that is no answer at all.
+const NON_ANSWER: &str = r"(?i)\b(don'?t|do not|dont|not sure|no idea|forgot|forget|can'?t remember|cannot remember|unsure|what do you mean|understand)\b|\?";
+/// A reply that states something ("The flight ID is 446") rather than
+/// giving a bare value.
+const STATEMENT: &str = r"(?i)\b(is|are|was|were)\b";
+const YES_NO: &str = r"(?i)^\W*(yes|yeah|yep|yup|no|nope|nah|ok|okay|sure|correct|right|thanks|thank you|hi|hello|hey|done|great|fine)\W*$";
+
+/// Longest reply (in words) that counts as a bare value for the kind asked.
+const BARE_ANSWER_WORDS: usize = 5;
+
+/// How many words before a noun a request cue may stand.
+const CUE_WINDOW_WORDS: usize = 7;
 
 #[derive(Deserialize)]
 struct KindsFile {
     kind: Vec<KindDef>,
 }
 
+#[derive(Deserialize, Default, PartialEq, Clone, Copy)]
+#[serde(rename_all = "lowercase")]
+enum Scope {
+    #[default]
+    Conversation,
+    Task,
+}
+
 #[derive(Deserialize)]
 struct KindDef {
     name: String,
+    #[serde(default)]
+    nouns: Vec<String>,
+    #[serde(default)]
     asks: Vec<String>,
+    #[serde(default)]
     gives: Vec<String>,
+    #[serde(default)]
+    scope: Scope,
+    #[serde(default)]
+    personal: bool,
+    #[serde(default)]
+    closed: bool,
 }
 
 /// A kind of information, compiled.
 struct Kind {
     name: String,
-    asks: Regex,
-    gives: Regex,
+    nouns: Option<Regex>,
+    asks: Option<Regex>,
+    gives: Option<Regex>,
+    scope: Scope,
+    /// Its `gives` state the customer's own value ("my name is"), which
+    /// does not answer a request about someone else's ("the host's name").
+    personal: bool,
+    /// Its values are a closed set that `gives` lists (colours, code
+    /// types): a reply that names none of them did not answer.
+    closed: bool,
 }
 
 struct RepeatedInfo {
     kinds: Vec<Kind>,
+    /// Every kind's nouns and asks, to find the kinds a sentence may ask for.
+    any_ask: RegexSet,
     request: Regex,
+    cue: Regex,
+    negation: Regex,
+    other_value: Regex,
+    channel: Regex,
+    verb: Regex,
+    /// A sentence that asks for several things.
+    list: Regex,
+    /// A sentence that begins with a kind's noun ("Your name and email").
+    starts_with_noun: Regex,
+    of_whom: Regex,
+    whose: Regex,
+    not_whose: Regex,
+    new_task: Regex,
+    task_done: Regex,
+    non_answer: Regex,
+    yes_no: Regex,
+    statement: Regex,
 }
 
-fn alternation(patterns: &[String], case_insensitive: bool) -> Regex {
+fn alternation(patterns: &[String], case_insensitive: bool) -> Option<Regex> {
+    if patterns.is_empty() {
+        return None;
+    }
     let joined = patterns
         .iter()
         .map(|p| format!("(?:{p})"))
         .collect::<Vec<_>>()
         .join("|");
-    RegexBuilder::new(&joined)
+    Some(compile(&joined, case_insensitive))
+}
+
+/// Lets a space in a pattern match any run of white space ("can  i").
+fn spaced(pattern: &str) -> String {
+    pattern.replace(' ', r"\s+")
+}
+
+fn compile(pattern: &str, case_insensitive: bool) -> Regex {
+    RegexBuilder::new(pattern)
         .case_insensitive(case_insensitive)
-        .multi_line(true)
         .build()
         .unwrap_or_else(|e| panic!("rules/repeated-info/kinds.toml: {e}"))
 }
 
+/// "my <noun> is <value>", "<noun>: <value>": the value holds a digit or an
+/// @, or starts with a capital letter.
+fn stated(nouns: &[String]) -> String {
+    let nouns = nouns.join("|");
+    format!(r#"(?i:\b(?:{nouns}))\s*(?i:is|was|:|=|#|-)\s*["'“(]?(?:[A-Z0-9]|[\w.+-]*[\d@])"#)
+}
+
 fn build(_: &Matcher, _: &Settings) -> Box<dyn Rule> {
     let file: KindsFile = toml::from_str(KINDS).expect("rules/repeated-info/kinds.toml is valid");
+    let mut set = Vec::new();
+    let mut all_nouns = Vec::new();
     let kinds = file
         .kind
         .into_iter()
-        .map(|k| Kind {
-            asks: alternation(&k.asks, true),
-            gives: alternation(&k.gives, false),
-            name: k.name,
+        .map(|k| {
+            let mut gives = k.gives.clone();
+            if !k.nouns.is_empty() {
+                gives.push(stated(&k.nouns));
+            }
+            let nouns: Vec<String> = k.nouns.iter().map(|n| format!(r"\b(?:{n})")).collect();
+            all_nouns.extend(k.nouns.iter().map(|n| format!("(?:{n})")));
+            let asks: Vec<String> = k.asks.clone();
+            set.push(
+                nouns
+                    .iter()
+                    .chain(asks.iter())
+                    .map(|p| format!("(?:{p})"))
+                    .collect::<Vec<_>>()
+                    .join("|"),
+            );
+            Kind {
+                nouns: alternation(&nouns, true),
+                asks: alternation(&asks, true),
+                gives: alternation(&gives, false),
+                scope: k.scope,
+                personal: k.personal,
+                closed: k.closed,
+                name: k.name,
+            }
         })
         .collect();
     Box::new(RepeatedInfo {
         kinds,
-        request: Regex::new(REQUEST).expect("request pattern compiles"),
+        any_ask: RegexSetBuilder::new(&set)
+            .case_insensitive(true)
+            .build()
+            .expect("kind patterns compile"),
+        request: compile(&spaced(REQUEST), false),
+        cue: compile(&spaced(CUE), false),
+        negation: compile(&spaced(NEGATION), false),
+        other_value: compile(OTHER_VALUE, false),
+        channel: compile(&spaced(CHANNEL), false),
+        verb: compile(VERB, false),
+        list: compile(LIST, false),
+        starts_with_noun: compile(
+            &format!(
+                r"(?i)^\W*((your|the|and|also|ok|okay|please|plus|now|great|thanks)\W+)*({})\b",
+                all_nouns.join("|")
+            ),
+            false,
+        ),
+        of_whom: compile(OF_WHOM, false),
+        whose: compile(WHOSE, false),
+        not_whose: compile(NOT_WHOSE, false),
+        new_task: compile(&spaced(NEW_TASK), false),
+        task_done: compile(&spaced(TASK_DONE), false),
+        non_answer: compile(&spaced(NON_ANSWER), false),
+        yes_no: compile(YES_NO, false),
+        statement: compile(STATEMENT, false),
     })
+}
+
+/// One request for a kind of information in an agent's or bot's message.
+struct Ask {
+    kind: usize,
+    /// Whose information ("host" in "the name of the host"); empty: the
+    /// customer's own.
+    whose: String,
+    /// Byte range in the message.
+    span: Range<usize>,
+    /// Whether the request asks for this one thing only, so that a bare
+    /// reply is its value.
+    single: bool,
+}
+
+/// A value the customer gave as a bare reply to a request.
+struct Answer {
+    kind: usize,
+    whose: String,
+    message: usize,
+}
+
+impl RepeatedInfo {
+    /// The requests for information in `t`.
+    fn asks(&self, t: &str) -> Vec<Ask> {
+        let mut out: Vec<Ask> = Vec::new();
+        let quoted = if t.contains(['"', '\u{201C}', '>']) {
+            text::quoted_spans(t)
+        } else {
+            Vec::new()
+        };
+        for sentence in text::sentences(t) {
+            let s = &t[sentence.clone()];
+            let hits = self.any_ask.matches(s);
+            if !hits.matched_any() {
+                continue;
+            }
+            let question = s.trim_end_matches(['.', '!', ')', ' ']).ends_with('?');
+            let fragment = !question
+                && !s.ends_with('!')
+                && text::word_count(s) <= 10
+                && self.starts_with_noun.is_match(s)
+                && !self.verb.is_match(s.trim_end_matches('.'));
+            if !(question || fragment || self.request.is_match(s)) {
+                continue;
+            }
+            let single = !self.list.is_match(&s.replace(", please", ""));
+            let mut found: Vec<Ask> = Vec::new();
+            for k in hits.iter() {
+                let kind = &self.kinds[k];
+                // A request that contains the value is a confirmation.
+                if kind.gives.as_ref().is_some_and(|g| g.is_match(s)) {
+                    continue;
+                }
+                if let Some(m) = kind.asks.as_ref().and_then(|r| r.find(s)) {
+                    let window = last_words(&s[..m.start()], CUE_WINDOW_WORDS);
+                    if !text::inside(&quoted, sentence.start + m.start())
+                        && !self.negation.is_match(window)
+                    {
+                        found.push(Ask {
+                            kind: k,
+                            whose: String::new(),
+                            span: sentence.start + m.start()..sentence.start + m.end(),
+                            single,
+                        });
+                        continue;
+                    }
+                }
+                let Some(nouns) = &kind.nouns else { continue };
+                for m in nouns.find_iter(s) {
+                    if text::inside(&quoted, sentence.start + m.start()) {
+                        continue;
+                    }
+                    let before = &s[..m.start()];
+                    let window = last_words(before, CUE_WINDOW_WORDS);
+                    let asked = fragment
+                        || self.cue.is_match(window)
+                        || s[m.end()..]
+                            .trim_start_matches([',', ' '])
+                            .starts_with("please");
+                    if !asked
+                        || self.negation.is_match(window)
+                        || self.other_value.is_match(before)
+                        || self.channel.is_match(before)
+                    {
+                        continue;
+                    }
+                    found.push(Ask {
+                        kind: k,
+                        whose: self.whose(before, &s[m.end()..]),
+                        span: sentence.start + m.start()..sentence.start + m.end(),
+                        single,
+                    });
+                    break;
+                }
+            }
+            // "full name" is not also a "name"; "the name of your workspace"
+            // is the workspace.
+            let covered = |x: &Ask| {
+                found.iter().any(|y| {
+                    (y.span.start <= x.span.start
+                        && x.span.end <= y.span.end
+                        && y.span.len() > x.span.len())
+                        || (!x.whose.is_empty()
+                            && t[y.span.clone()].to_lowercase().starts_with(&x.whose))
+                })
+            };
+            let keep: Vec<bool> = found.iter().map(|x| !covered(x)).collect();
+            out.extend(
+                found
+                    .into_iter()
+                    .zip(keep)
+                    .filter(|(_, k)| *k)
+                    .map(|(x, _)| x),
+            );
+        }
+        out
+    }
+
+    fn whose(&self, before: &str, after: &str) -> String {
+        if let Some(c) = self.of_whom.captures(after) {
+            return c[1].to_lowercase();
+        }
+        if let Some(c) = self.whose.captures(before) {
+            let w = c.get(1).or_else(|| c.get(2)).map_or("", |m| m.as_str());
+            if !self.not_whose.is_match(w) {
+                return w.to_lowercase();
+            }
+        }
+        String::new()
+    }
+
+    /// Whether `reply` is a bare value given in reply to a request.
+    fn bare_answer(&self, reply: &str) -> bool {
+        text::word_count(reply) <= BARE_ANSWER_WORDS
+            && !self.non_answer.is_match(reply)
+            && !self.yes_no.is_match(reply)
+            && !self.statement.is_match(reply)
+    }
+}
+
+impl RepeatedInfo {
+    /// Whether `reply` gives a value of a kind other than `kind` ("7pm" in
+    /// reply to "at what venue?", "031431" to "which code type?"): then it
+    /// is not a bare value of `kind`.
+    fn value_of_other_kind(&self, reply: &str, kind: usize) -> bool {
+        let own = &self.kinds[kind];
+        if own.closed && !own.gives.as_ref().is_some_and(|g| g.is_match(reply)) {
+            return true;
+        }
+        self.kinds.iter().enumerate().any(|(k, other)| {
+            k != kind
+                && other.gives.as_ref().is_some_and(|g| g.is_match(reply))
+                && !self.kinds[kind]
+                    .gives
+                    .as_ref()
+                    .is_some_and(|g| g.is_match(reply))
+        })
+    }
+}
+
+/// The end of `s` holding its last `n` words.
+fn last_words(s: &str, n: usize) -> &str {
+    let mut seen = 0;
+    let mut in_word = false;
+    for (i, c) in s.char_indices().rev() {
+        let w = c.is_alphanumeric() || c == '\'';
+        if w && !in_word {
+            seen += 1;
+        }
+        if !w && in_word && seen == n {
+            return &s[i + c.len_utf8()..];
+        }
+        in_word = w;
+    }
+    s
 }
 
 impl Rule for RepeatedInfo {
@@ -86,38 +425,89 @@ impl Rule for RepeatedInfo {
         if a.agent_after_customer().is_empty() {
             return Verdict::na();
         }
+        let first_customer = a.first_customer().unwrap_or(usize::MAX);
         let mut findings: Vec<Finding> = Vec::new();
-        for &i in a.agent_after_customer() {
-            let t = a.text(i);
-            for sentence in text::sentences(t) {
-                let s = &t[sentence.clone()];
-                if !(s.ends_with('?') || self.request.is_match(s)) {
-                    continue;
+        let mut answers: Vec<Answer> = Vec::new();
+        // Customer messages that replied to requests, with the kinds asked.
+        let mut replies: Vec<(usize, Vec<usize>)> = Vec::new();
+        // Requests of the agent's or bot's last message, waiting for a reply.
+        let mut pending: Vec<Ask> = Vec::new();
+        // Where the customer's current request began.
+        let mut task_start = 0usize;
+        let mut offered_more = false;
+        for (i, m) in a.conv.messages.iter().enumerate() {
+            if m.is_customer() {
+                let t = a.text(i);
+                if offered_more || self.new_task.is_match(t) {
+                    task_start = i;
                 }
-                for kind in &self.kinds {
-                    let Some(ask) = kind.asks.find(s) else {
-                        continue;
-                    };
-                    // A question that contains the value is a confirmation.
-                    if kind.gives.is_match(s) {
-                        continue;
+                offered_more = false;
+                let mut kinds: Vec<usize> = pending.iter().map(|p| p.kind).collect();
+                kinds.sort_unstable();
+                kinds.dedup();
+                if kinds.len() == 1
+                    && pending[0].single
+                    && self.bare_answer(t)
+                    && !self.value_of_other_kind(t, kinds[0])
+                {
+                    let p = &pending[0];
+                    answers.push(Answer {
+                        kind: p.kind,
+                        whose: p.whose.clone(),
+                        message: i,
+                    });
+                }
+                if !kinds.is_empty() {
+                    replies.push((i, kinds));
+                }
+                pending.clear();
+                continue;
+            }
+            let human = m.is_agent_visible();
+            if !(human || (m.role == Role::Bot && !m.internal && m.event.is_none())) {
+                continue;
+            }
+            let t = a.text(i);
+            let asks = self.asks(t);
+            if human && i > first_customer {
+                for ask in &asks {
+                    if findings.iter().any(|f| f.message == i) {
+                        break;
                     }
-                    let given = a
-                        .customer
+                    let kind = &self.kinds[ask.kind];
+                    let from = match kind.scope {
+                        Scope::Conversation => 0,
+                        Scope::Task => task_start,
+                    };
+                    let given = answers
                         .iter()
-                        .take_while(|&&c| c < i)
-                        .find(|&&c| kind.gives.is_match(a.text(c)));
-                    if let Some(&given) = given {
-                        if findings.iter().any(|f| f.message == i) {
-                            continue;
-                        }
-                        let span = (
-                            (sentence.start + ask.start()) as u32,
-                            (sentence.start + ask.end()) as u32,
-                        );
+                        .find(|g| g.kind == ask.kind && g.whose == ask.whose && g.message >= from)
+                        .map(|g| g.message)
+                        .or_else(|| {
+                            let gives = kind.gives.as_ref()?;
+                            // A value given in reply to a request for this
+                            // kind answered that request, not one about
+                            // something else ("the colour of the second
+                            // cable").
+                            if kind.personal && !ask.whose.is_empty() {
+                                return None;
+                            }
+                            let other_request = |c: usize| {
+                                !ask.whose.is_empty()
+                                    && replies
+                                        .iter()
+                                        .any(|(r, ks)| *r == c && ks.contains(&ask.kind))
+                            };
+                            a.customer
+                                .iter()
+                                .copied()
+                                .filter(|&c| c >= from && c < i)
+                                .find(|&c| gives.is_match(a.text(c)) && !other_request(c))
+                        });
+                    if let Some(given) = given {
                         findings.push(finding(
                             i,
-                            Some(span),
+                            Some((ask.span.start as u32, ask.span.end as u32)),
                             format!(
                                 "asks for the {} that the customer already gave in message {given}",
                                 kind.name
@@ -126,11 +516,46 @@ impl Rule for RepeatedInfo {
                     }
                 }
             }
+            pending = asks;
+            if human && self.task_done.is_match(t) {
+                offered_more = true;
+            }
         }
         if findings.is_empty() {
             Verdict::pass()
         } else {
             Verdict::fail_all(findings)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn last_words_keeps_the_tail() {
+        assert_eq!(
+            last_words("could you please provide your", 2),
+            "provide your"
+        );
+        assert_eq!(last_words("your", 7), "your");
+    }
+
+    #[test]
+    fn stated_values_need_a_value() {
+        let r = compile(&stated(&["e-?mail".to_string()]), false);
+        assert!(r.is_match("my email is jo@x.com"));
+        assert!(!r.is_match("my email is not working"));
+    }
+
+    #[test]
+    fn kinds_compile() {
+        let file: KindsFile = toml::from_str(KINDS).unwrap();
+        assert!(file.kind.iter().any(|k| k.scope == Scope::Task));
+        for k in &file.kind {
+            alternation(&k.gives, false);
+            alternation(&k.asks, true);
         }
     }
 }
