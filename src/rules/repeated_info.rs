@@ -128,6 +128,9 @@ struct RepeatedInfo {
     kinds: Vec<Kind>,
     /// Every kind's nouns and asks, to find the kinds a sentence may ask for.
     any_ask: RegexSet,
+    /// The same patterns as one regex: a cheap first test for a sentence
+    /// (most sentences ask for nothing), before the set says which kinds.
+    any_ask_quick: Regex,
     request: Regex,
     cue: Regex,
     negation: Regex,
@@ -165,11 +168,18 @@ fn spaced(pattern: &str) -> String {
     pattern.replace(' ', r"\s+")
 }
 
+/// Compiles a pattern with ASCII word boundaries (`\b` as `(?-u:\b)`): the
+/// lazy DFA runs those directly, where Unicode boundaries need a slower
+/// engine. Transcripts' words next to a boundary are ASCII in practice.
 fn compile(pattern: &str, case_insensitive: bool) -> Regex {
-    RegexBuilder::new(pattern)
+    RegexBuilder::new(&ascii_boundaries(pattern))
         .case_insensitive(case_insensitive)
         .build()
         .unwrap_or_else(|e| panic!("rules/repeated-info/kinds.toml: {e}"))
+}
+
+fn ascii_boundaries(pattern: &str) -> String {
+    pattern.replace(r"\b", r"(?-u:\b)")
 }
 
 /// "my <noun> is <value>", "<noun>: <value>": the value holds a digit or an
@@ -213,9 +223,15 @@ fn build(_: &Matcher, _: &Settings) -> Box<dyn Rule> {
             }
         })
         .collect();
+    let quick = set
+        .iter()
+        .map(|p| format!("(?:{p})"))
+        .collect::<Vec<_>>()
+        .join("|");
     Box::new(RepeatedInfo {
         kinds,
-        any_ask: RegexSetBuilder::new(&set)
+        any_ask_quick: compile(&quick, true),
+        any_ask: RegexSetBuilder::new(set.iter().map(|p| ascii_boundaries(p)))
             .case_insensitive(true)
             .build()
             .expect("kind patterns compile"),
@@ -275,6 +291,9 @@ impl RepeatedInfo {
         };
         for sentence in text::sentences(t) {
             let s = &t[sentence.clone()];
+            if !self.any_ask_quick.is_match(s) {
+                continue;
+            }
             let hits = self.any_ask.matches(s);
             if !hits.matched_any() {
                 continue;
