@@ -71,6 +71,7 @@ fn engine(renderer: Box<dyn Renderer>) -> Engine {
         settings,
         renderer,
         color_errors: false,
+        progress: false,
     }
 }
 

@@ -147,9 +147,10 @@ fn execute(
         settings,
         renderer,
         color_errors,
+        progress: std::io::stderr().is_terminal(),
     };
-    let stderr = std::io::stderr();
-    let mut err = stderr.lock();
+    // Not locked for the whole run: the progress line writes to stderr too.
+    let mut err = std::io::stderr();
     for e in &missing {
         let _ = err.write_all(engine.report(e).as_bytes());
     }

@@ -13,6 +13,7 @@ pub mod ingest;
 pub mod model;
 pub mod phrases;
 pub mod pipeline;
+pub mod progress;
 pub mod render;
 pub mod rules;
 pub mod score;

@@ -9,6 +9,7 @@ use crate::config::Settings;
 use crate::ingest::error::{RecordError, RecordReport, SourceError};
 use crate::ingest::{self, native, Batch, ReadOptions, Source};
 use crate::model::Conversation;
+use crate::progress::Progress;
 use crate::render::Renderer;
 use crate::rules::RuleSet;
 use crate::score;
@@ -25,6 +26,8 @@ pub struct Engine {
     pub renderer: Box<dyn Renderer>,
     /// Colour in error reports.
     pub color_errors: bool,
+    /// Show a progress line on stderr for long runs (stderr is a terminal).
+    pub progress: bool,
 }
 
 /// One batch, processed.
@@ -119,14 +122,19 @@ struct Writer<'w> {
     err: &'w mut dyn Write,
     summary: Summary,
     separator: &'static [u8],
+    progress: Progress,
 }
 
 impl Writer<'_> {
     fn write(&mut self, p: Processed) -> io::Result<()> {
         if !p.diagnostics.is_empty() {
             // A closed stderr must not stop the run.
-            let _ = self.err.write_all(p.diagnostics.as_bytes());
+            let err = &mut self.err;
+            let _ = self
+                .progress
+                .suspend(|| err.write_all(p.diagnostics.as_bytes()));
         }
+        self.progress.advance(p.digests.len() + p.skipped);
         if p.rendered > 0 && self.summary.scored > 0 {
             self.out.write_all(self.separator)?;
         }
@@ -161,12 +169,14 @@ pub fn run(
         err,
         summary: Summary::default(),
         separator,
+        progress: Progress::new(engine.progress),
     };
     if threads <= 1 {
         run_inline(engine, sources, opts, &mut writer)?;
     } else {
         run_parallel(engine, sources, opts, threads, &mut writer)?;
     }
+    writer.progress.finish();
     let mut tail = Vec::new();
     engine.renderer.end(&writer.summary, &mut tail);
     writer.out.write_all(&tail)?;

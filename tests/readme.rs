@@ -16,6 +16,10 @@ fn readme_rule_table_matches_the_defaults() {
         let cells: Vec<&str> = row.split('|').map(str::trim).collect();
         let weight: f64 = cells[2].parse().unwrap();
         assert_eq!(weight, defaults.rules[i].weight, "README weight of {id}");
-        assert_eq!(cells[3], defaults.rules[i].severity.as_str(), "README severity of {id}");
+        assert_eq!(
+            cells[3],
+            defaults.rules[i].severity.as_str(),
+            "README severity of {id}"
+        );
     }
 }
