@@ -17,8 +17,9 @@ pub static ENTRY: RuleEntry = RuleEntry {
     build,
 };
 
-static LISTS: [ListDef; 5] = [
+static LISTS: [ListDef; 6] = [
     phrase_list!("empathy.problem", Customer, "empathy/problem.txt"),
+    phrase_list!("empathy.persist", Customer, "empathy/persist.txt"),
     phrase_list!("empathy.expected", Customer, "empathy/expected.txt"),
     phrase_list!("empathy.acknowledge", Agent, "empathy/acknowledge.txt"),
     phrase_list!(
@@ -38,6 +39,8 @@ struct Empathy {
     problem: ListId,
     /// Customer words for things that should happen; a problem when negated.
     expected: ListId,
+    /// "keeps", "I keep": a problem when an -ing verb follows ("keeps dropping").
+    persist: ListId,
     /// Agent understanding, apology, regret or reassurance.
     acknowledge: ListId,
     /// Agent regret that comes with bad news; counts only next to a problem.
@@ -50,6 +53,7 @@ fn build(m: &Matcher, _: &Settings) -> Box<dyn Rule> {
     Box::new(Empathy {
         problem: m.id("empathy.problem"),
         expected: m.id("empathy.expected"),
+        persist: m.id("empathy.persist"),
         acknowledge: m.id("empathy.acknowledge"),
         weak: m.id("empathy.acknowledge-weak"),
         not_acknowledge: m.id("empathy.not-acknowledge"),
@@ -81,6 +85,8 @@ impl Empathy {
             .find(|h| {
                 if h.list == self.problem {
                     !h.negated || says_no_itself(t, h)
+                } else if h.list == self.persist {
+                    !h.negated && repeats_fault(t, h)
                 } else {
                     h.list == self.expected && negates_failure(t, h)
                 }
@@ -126,6 +132,27 @@ fn says_no_itself(text: &str, h: &Hit) -> bool {
         "not" | "no" | "never" | "nothing" | "cannot" | "dont"
     ) || first.ends_with("n't")
         || first.ends_with("n\u{2019}t")
+}
+
+/// -ing words after "keep" that report nothing going wrong ("keep going",
+/// "I keep thinking about it").
+const NEUTRAL_REPEATS: &[&str] = &[
+    "going", "playing", "thinking", "wondering", "hoping", "talking", "looking", "smiling",
+    "laughing", "working", "using", "shopping", "ordering", "buying", "winning", "improving",
+    "growing", "learning", "reading", "watching", "listening", "forgetting",
+];
+
+/// Whether a "keeps"/"I keep" hit is followed by an -ing verb that reports
+/// a recurring fault: "keeps dropping", "I keep getting an error".
+fn repeats_fault(text: &str, h: &Hit) -> bool {
+    let rest = &text[h.end as usize..];
+    let next = rest
+        .trim_start()
+        .split(|c: char| !c.is_alphanumeric())
+        .next()
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    next.len() > 4 && next.ends_with("ing") && !NEUTRAL_REPEATS.contains(&next.as_str())
 }
 
 /// Contractions typed without an apostrophe, common in chat ("it wont load").
