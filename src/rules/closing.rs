@@ -40,9 +40,33 @@ fn build(m: &Matcher, _: &Settings) -> Box<dyn Rule> {
 /// ("ok, enjoy", "and enjoy", "please enjoy") and the customer addressed
 /// ("hope you enjoy", "want you to enjoy").
 const BEFORE_WISH: &[&str] = &[
-    "and", "please", "so", "just", "now", "do", "then", "also", "ok", "okay", "oh", "go", "again",
-    "great", "perfect", "alright", "sure", "cool", "awesome", "n", "you", "you'll", "you\u{2019}ll",
-    "to", "will", "really", "truly",
+    "and",
+    "please",
+    "so",
+    "just",
+    "now",
+    "do",
+    "then",
+    "also",
+    "ok",
+    "okay",
+    "oh",
+    "go",
+    "again",
+    "great",
+    "perfect",
+    "alright",
+    "sure",
+    "cool",
+    "awesome",
+    "n",
+    "you",
+    "you'll",
+    "you\u{2019}ll",
+    "to",
+    "will",
+    "really",
+    "truly",
 ];
 
 /// Words after "thanks to" that make it thanks to the customer ("thanks to
@@ -70,7 +94,8 @@ fn thanks_to_cause(t: &str, h: &Hit) -> bool {
     if !said.to_ascii_lowercase().ends_with("thanks") {
         return false;
     }
-    let mut after = text::words(&t[h.end as usize..]).map(|r| t[h.end as usize..][r].to_ascii_lowercase());
+    let mut after =
+        text::words(&t[h.end as usize..]).map(|r| t[h.end as usize..][r].to_ascii_lowercase());
     after.next().is_some_and(|w| w == "to")
         && after.next().is_none_or(|w| !THANKED.contains(&w.as_str()))
 }

@@ -80,18 +80,20 @@ impl Empathy {
     /// expectation ("it doesn't load", "I can't log in").
     fn problem(&self, a: &Analysis, i: usize) -> Option<Hit> {
         let t = a.text(i);
-        a.hits(i)
-            .iter()
-            .find(|h| {
-                if h.list == self.problem {
-                    !h.negated || says_no_itself(t, h)
-                } else if h.list == self.persist {
-                    !h.negated && repeats_fault(t, h)
-                } else {
-                    h.list == self.expected && negates_failure(t, h)
-                }
-            })
-            .copied()
+        a.hits(i).iter().find_map(|h| {
+            let found = if h.list == self.problem {
+                !h.negated || says_no_itself(t, h)
+            } else if h.list == self.persist {
+                // Point at the whole "keeps dropping".
+                return (!h.negated)
+                    .then(|| repeats_fault(t, h))
+                    .flatten()
+                    .map(|end| Hit { end, ..*h });
+            } else {
+                h.list == self.expected && negates_failure(t, h)
+            };
+            found.then_some(*h)
+        })
     }
 
     /// The strongest acknowledgement in agent message `i`.
@@ -137,22 +139,41 @@ fn says_no_itself(text: &str, h: &Hit) -> bool {
 /// -ing words after "keep" that report nothing going wrong ("keep going",
 /// "I keep thinking about it").
 const NEUTRAL_REPEATS: &[&str] = &[
-    "going", "playing", "thinking", "wondering", "hoping", "talking", "looking", "smiling",
-    "laughing", "working", "using", "shopping", "ordering", "buying", "winning", "improving",
-    "growing", "learning", "reading", "watching", "listening", "forgetting",
+    "going",
+    "playing",
+    "thinking",
+    "wondering",
+    "hoping",
+    "talking",
+    "looking",
+    "smiling",
+    "laughing",
+    "working",
+    "using",
+    "shopping",
+    "ordering",
+    "buying",
+    "winning",
+    "improving",
+    "growing",
+    "learning",
+    "reading",
+    "watching",
+    "listening",
+    "forgetting",
 ];
 
-/// Whether a "keeps"/"I keep" hit is followed by an -ing verb that reports
-/// a recurring fault: "keeps dropping", "I keep getting an error".
-fn repeats_fault(text: &str, h: &Hit) -> bool {
+/// Where the -ing verb after a "keeps"/"I keep" hit ends, when it reports a
+/// recurring fault: "keeps dropping", "I keep getting an error".
+fn repeats_fault(text: &str, h: &Hit) -> Option<u32> {
     let rest = &text[h.end as usize..];
-    let next = rest
-        .trim_start()
-        .split(|c: char| !c.is_alphanumeric())
-        .next()
-        .unwrap_or("")
-        .to_ascii_lowercase();
-    next.len() > 4 && next.ends_with("ing") && !NEUTRAL_REPEATS.contains(&next.as_str())
+    let start = rest.len() - rest.trim_start().len();
+    let len = rest[start..]
+        .find(|c: char| !c.is_alphanumeric())
+        .unwrap_or(rest.len() - start);
+    let next = rest[start..start + len].to_ascii_lowercase();
+    (next.len() > 4 && next.ends_with("ing") && !NEUTRAL_REPEATS.contains(&next.as_str()))
+        .then_some(h.end + (start + len) as u32)
 }
 
 /// Contractions typed without an apostrophe, common in chat ("it wont load").

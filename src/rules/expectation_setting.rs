@@ -5,9 +5,9 @@ use crate::analysis::Analysis;
 use crate::config::Settings;
 use crate::phrase_list;
 use crate::phrases::{parse_list, Hit, ListDef, ListId, Matcher};
-use std::collections::HashSet;
 use crate::text;
 use regex::Regex;
+use std::collections::HashSet;
 
 pub static ENTRY: RuleEntry = RuleEntry {
     meta: RuleMeta {
@@ -211,8 +211,9 @@ impl ExpectationSetting {
             || self.timing.is_match(t)
             || self.doing.captures_iter(t).any(|c| {
                 let verb = c[1].to_ascii_lowercase();
-                !NOT_ACTIONS.contains(&verb.as_str())
-                    && !(verb == "going" && self.states_attitude(t, c.get(1).map_or(0, |m| m.end())))
+                let end = c.get(1).map_or(0, |m| m.end());
+                let attitude = verb == "going" && self.states_attitude(t, end);
+                !(NOT_ACTIONS.contains(&verb.as_str()) || attitude)
             })
             || text::sentences(t)
                 .into_iter()
@@ -295,6 +296,8 @@ mod tests {
             "you'll get an email in the next few minutes",
             "Your driver is 5 minutes away.",
             "Please submit a request here and we will assist.",
+            "I'm going to transfer you to billing.",
+            "I'll be right back with your tracking number.",
         ] {
             assert_eq!(outcome(&[(C, "hi"), (A, text)]), Outcome::Pass, "{text}");
         }
@@ -310,6 +313,9 @@ mod tests {
             "I'll be happy to help! Let me know if you need anything.",
             "Standing orders?",
             "A snail takes 33 hours to crawl one mile",
+            "I'm going to be honest, that model has no warranty left.",
+            "You'll be glad to know it has two USB-C ports.",
+            "I'll be frank: the blue one is nicer.",
         ] {
             assert_eq!(outcome(&[(C, "hi"), (A, text)]), Outcome::Fail, "{text}");
         }

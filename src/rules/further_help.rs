@@ -21,7 +21,11 @@ pub static ENTRY: RuleEntry = RuleEntry {
 
 static LISTS: [ListDef; 4] = [
     phrase_list!("further-help.offer", Agent, "further-help/offer.txt"),
-    phrase_list!("further-help.offer-weak", Agent, "further-help/offer-weak.txt"),
+    phrase_list!(
+        "further-help.offer-weak",
+        Agent,
+        "further-help/offer-weak.txt"
+    ),
     phrase_list!(
         "further-help.open-condition",
         Agent,
@@ -52,9 +56,26 @@ fn build(m: &Matcher, _: &Settings) -> Box<dyn Rule> {
 /// Words that make a sentence with "anything else" about the agent helping
 /// ("anything else you need", "anything else I can assist with today?").
 const HELP_WORDS: &[&str] = &[
-    "help", "assist", "assistance", "need", "needs", "like", "want", "question", "questions",
-    "ask", "today", "tonight", "support", "concerns", "concern", "issues", "require", "mind",
-    "you'd", "you\u{2019}d",
+    "help",
+    "assist",
+    "assistance",
+    "need",
+    "needs",
+    "like",
+    "want",
+    "question",
+    "questions",
+    "ask",
+    "today",
+    "tonight",
+    "support",
+    "concerns",
+    "concern",
+    "issues",
+    "require",
+    "mind",
+    "you'd",
+    "you\u{2019}d",
 ];
 
 /// Word pairs that make it about the agent helping ("anything else that I
@@ -74,9 +95,35 @@ const HELP_PAIRS: &[(&str, &str)] = &[
 /// Words that may follow "anything else" in a bare offer ("Anything else
 /// at all?", "Anything else for now?") or stand before it ("Is there...").
 const BARE_WORDS: &[&str] = &[
-    "is", "was", "there", "anything", "something", "else", "more", "at", "all", "for", "now",
-    "then", "ok", "okay", "and", "so", "great", "perfect", "alright", "right", "sure", "or", "no",
-    "any", "thing", "things", "else's", "maybe", "possibly",
+    "is",
+    "was",
+    "there",
+    "anything",
+    "something",
+    "else",
+    "more",
+    "at",
+    "all",
+    "for",
+    "now",
+    "then",
+    "ok",
+    "okay",
+    "and",
+    "so",
+    "great",
+    "perfect",
+    "alright",
+    "right",
+    "sure",
+    "or",
+    "no",
+    "any",
+    "thing",
+    "things",
+    "else's",
+    "maybe",
+    "possibly",
 ];
 
 impl FurtherHelp {
@@ -103,9 +150,7 @@ impl FurtherHelp {
             (call && has(self.condition))
                 || in_sentence.iter().any(|h| {
                     h.list == self.weak
-                        && (call
-                            || about_helping(&t[s.clone()])
-                            || asked_alone(t, s.clone(), h))
+                        && (call || about_helping(&t[s.clone()]) || asked_alone(t, s.clone(), h))
                 })
         })
     }

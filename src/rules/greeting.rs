@@ -89,8 +89,23 @@ fn is_name_line(t: &str) -> bool {
 /// Forms of "be" that make a following "welcome" mean permission or a reply
 /// to thanks ("you're welcome to return them", "guests are most welcome").
 const BE_FORMS: &[&str] = &[
-    "are", "is", "be", "am", "were", "was", "been", "you're", "you\u{2019}re", "youre", "they're",
-    "they\u{2019}re", "we're", "we\u{2019}re", "it's", "it\u{2019}s", "always",
+    "are",
+    "is",
+    "be",
+    "am",
+    "were",
+    "was",
+    "been",
+    "you're",
+    "you\u{2019}re",
+    "youre",
+    "they're",
+    "they\u{2019}re",
+    "we're",
+    "we\u{2019}re",
+    "it's",
+    "it\u{2019}s",
+    "always",
 ];
 
 /// Whether the greeting word at `at` is "welcome" after a form of "be" in

@@ -20,7 +20,11 @@ pub static ENTRY: RuleEntry = RuleEntry {
 
 static LISTS: [ListDef; 4] = [
     phrase_list!("review-request.ask", Agent, "review-request/ask.txt"),
-    phrase_list!("review-request.ask-weak", Agent, "review-request/ask-weak.txt"),
+    phrase_list!(
+        "review-request.ask-weak",
+        Agent,
+        "review-request/ask-weak.txt"
+    ),
     phrase_list!("review-request.cue", Agent, "review-request/cue.txt"),
     phrase_list!(
         "review-request.not",

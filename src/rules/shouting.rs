@@ -202,6 +202,23 @@ impl Rule for Shouting {
 #[cfg(test)]
 mod tests {
     #[test]
+    fn single_quotes_skip_apostrophes() {
+        let quoted = |t: &'static str| -> Vec<&'static str> {
+            super::single_quoted_spans(t)
+                .into_iter()
+                .map(|r| &t[r])
+                .collect()
+        };
+        assert_eq!(
+            quoted("You wrote 'WHERE IS MY ORDER' and I understand"),
+            ["WHERE IS MY ORDER"]
+        );
+        assert_eq!(quoted("it\u{2019}s \u{2018}ASAP\u{2019}, ok"), ["ASAP"]);
+        assert!(quoted("We don't do that, it's NOT OK").is_empty());
+        assert!(quoted("the customers' orders and the 'rest").is_empty());
+    }
+
+    #[test]
     fn english_word_list_is_sorted_and_unique() {
         let words: Vec<&str> = super::ENGLISH.lines().collect();
         assert!(
