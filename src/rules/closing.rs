@@ -4,7 +4,8 @@ use super::{finding, Rule, RuleEntry, RuleMeta, Verdict};
 use crate::analysis::Analysis;
 use crate::config::Settings;
 use crate::phrase_list;
-use crate::phrases::{ListDef, ListId, Matcher};
+use crate::phrases::{Hit, ListDef, ListId, Matcher};
+use crate::text;
 
 pub static ENTRY: RuleEntry = RuleEntry {
     meta: RuleMeta {
@@ -17,20 +18,104 @@ pub static ENTRY: RuleEntry = RuleEntry {
     build,
 };
 
-static LISTS: [ListDef; 1] = [phrase_list!(
-    "closing.farewell",
-    Agent,
-    "closing/farewell.txt"
-)];
+static LISTS: [ListDef; 2] = [
+    phrase_list!("closing.farewell", Agent, "closing/farewell.txt"),
+    phrase_list!("closing.wish", Agent, "closing/wish.txt"),
+];
 
 struct Closing {
     farewell: ListId,
+    /// Wishes that close only when addressed to the customer ("Enjoy!").
+    wish: ListId,
 }
 
 fn build(m: &Matcher, _: &Settings) -> Box<dyn Rule> {
     Box::new(Closing {
         farewell: m.id("closing.farewell"),
+        wish: m.id("closing.wish"),
     })
+}
+
+/// Words that may stand before a wish in the same clause: fillers
+/// ("ok, enjoy", "and enjoy", "please enjoy") and the customer addressed
+/// ("hope you enjoy", "want you to enjoy").
+const BEFORE_WISH: &[&str] = &[
+    "and",
+    "please",
+    "so",
+    "just",
+    "now",
+    "do",
+    "then",
+    "also",
+    "ok",
+    "okay",
+    "oh",
+    "go",
+    "again",
+    "great",
+    "perfect",
+    "alright",
+    "sure",
+    "cool",
+    "awesome",
+    "n",
+    "you",
+    "you'll",
+    "you\u{2019}ll",
+    "to",
+    "will",
+    "really",
+    "truly",
+];
+
+/// Words after "thanks to" that make it thanks to the customer ("thanks to
+/// you too!") rather than a cause ("thanks to the update, ...").
+const THANKED: &[&str] = &["you", "u", "ya", "yourself", "everyone", "all", "both"];
+
+/// The lowercase words of `t` right before `at`, nearest first, within the
+/// clause (stops at sentence or clause punctuation).
+fn words_before(t: &str, at: usize) -> Vec<String> {
+    let clause = t[..at]
+        .rfind(['.', '!', '?', ',', ';', ':', '\n'])
+        .map_or(0, |p| p + 1);
+    let before = &t[clause..at];
+    let mut words: Vec<String> = text::words(before)
+        .map(|r| before[r].to_ascii_lowercase())
+        .collect();
+    words.reverse();
+    words
+}
+
+/// Whether the thanks hit `h` is "thanks to <a cause>": "Thanks to the
+/// update, the battery lasts longer" thanks nobody.
+fn thanks_to_cause(t: &str, h: &Hit) -> bool {
+    let said = &t[h.start as usize..h.end as usize];
+    if !said.to_ascii_lowercase().ends_with("thanks") {
+        return false;
+    }
+    let mut after =
+        text::words(&t[h.end as usize..]).map(|r| t[h.end as usize..][r].to_ascii_lowercase());
+    after.next().is_some_and(|w| w == "to")
+        && after.next().is_none_or(|w| !THANKED.contains(&w.as_str()))
+}
+
+impl Closing {
+    /// Whether agent message `i` thanks the customer or says goodbye.
+    fn closes(&self, a: &Analysis, i: usize) -> bool {
+        let t = a.text(i);
+        a.hits(i).iter().filter(|h| !h.negated).any(|h| {
+            if h.list == self.farewell {
+                !thanks_to_cause(t, h)
+            } else if h.list == self.wish {
+                words_before(t, h.start as usize)
+                    .first()
+                    .is_none_or(|w| BEFORE_WISH.contains(&w.as_str()))
+            } else {
+                false
+            }
+        })
+    }
 }
 
 impl Rule for Closing {
@@ -39,7 +124,7 @@ impl Rule for Closing {
         let Some(&last) = turn.last() else {
             return Verdict::na();
         };
-        if turn.iter().any(|&i| a.find(i, self.farewell).is_some()) {
+        if turn.iter().any(|&i| self.closes(a, i)) {
             return Verdict::pass();
         }
         Verdict::fail(finding(

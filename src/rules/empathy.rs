@@ -17,8 +17,9 @@ pub static ENTRY: RuleEntry = RuleEntry {
     build,
 };
 
-static LISTS: [ListDef; 5] = [
+static LISTS: [ListDef; 6] = [
     phrase_list!("empathy.problem", Customer, "empathy/problem.txt"),
+    phrase_list!("empathy.persist", Customer, "empathy/persist.txt"),
     phrase_list!("empathy.expected", Customer, "empathy/expected.txt"),
     phrase_list!("empathy.acknowledge", Agent, "empathy/acknowledge.txt"),
     phrase_list!(
@@ -38,6 +39,8 @@ struct Empathy {
     problem: ListId,
     /// Customer words for things that should happen; a problem when negated.
     expected: ListId,
+    /// "keeps", "I keep": a problem when an -ing verb follows ("keeps dropping").
+    persist: ListId,
     /// Agent understanding, apology, regret or reassurance.
     acknowledge: ListId,
     /// Agent regret that comes with bad news; counts only next to a problem.
@@ -50,6 +53,7 @@ fn build(m: &Matcher, _: &Settings) -> Box<dyn Rule> {
     Box::new(Empathy {
         problem: m.id("empathy.problem"),
         expected: m.id("empathy.expected"),
+        persist: m.id("empathy.persist"),
         acknowledge: m.id("empathy.acknowledge"),
         weak: m.id("empathy.acknowledge-weak"),
         not_acknowledge: m.id("empathy.not-acknowledge"),
@@ -76,16 +80,20 @@ impl Empathy {
     /// expectation ("it doesn't load", "I can't log in").
     fn problem(&self, a: &Analysis, i: usize) -> Option<Hit> {
         let t = a.text(i);
-        a.hits(i)
-            .iter()
-            .find(|h| {
-                if h.list == self.problem {
-                    !h.negated || says_no_itself(t, h)
-                } else {
-                    h.list == self.expected && negates_failure(t, h)
-                }
-            })
-            .copied()
+        a.hits(i).iter().find_map(|h| {
+            let found = if h.list == self.problem {
+                !h.negated || says_no_itself(t, h)
+            } else if h.list == self.persist {
+                // Point at the whole "keeps dropping".
+                return (!h.negated)
+                    .then(|| repeats_fault(t, h))
+                    .flatten()
+                    .map(|end| Hit { end, ..*h });
+            } else {
+                h.list == self.expected && negates_failure(t, h)
+            };
+            found.then_some(*h)
+        })
     }
 
     /// The strongest acknowledgement in agent message `i`.
@@ -126,6 +134,46 @@ fn says_no_itself(text: &str, h: &Hit) -> bool {
         "not" | "no" | "never" | "nothing" | "cannot" | "dont"
     ) || first.ends_with("n't")
         || first.ends_with("n\u{2019}t")
+}
+
+/// -ing words after "keep" that report nothing going wrong ("keep going",
+/// "I keep thinking about it").
+const NEUTRAL_REPEATS: &[&str] = &[
+    "going",
+    "playing",
+    "thinking",
+    "wondering",
+    "hoping",
+    "talking",
+    "looking",
+    "smiling",
+    "laughing",
+    "working",
+    "using",
+    "shopping",
+    "ordering",
+    "buying",
+    "winning",
+    "improving",
+    "growing",
+    "learning",
+    "reading",
+    "watching",
+    "listening",
+    "forgetting",
+];
+
+/// Where the -ing verb after a "keeps"/"I keep" hit ends, when it reports a
+/// recurring fault: "keeps dropping", "I keep getting an error".
+fn repeats_fault(text: &str, h: &Hit) -> Option<u32> {
+    let rest = &text[h.end as usize..];
+    let start = rest.len() - rest.trim_start().len();
+    let len = rest[start..]
+        .find(|c: char| !c.is_alphanumeric())
+        .unwrap_or(rest.len() - start);
+    let next = rest[start..start + len].to_ascii_lowercase();
+    (next.len() > 4 && next.ends_with("ing") && !NEUTRAL_REPEATS.contains(&next.as_str()))
+        .then_some(h.end + (start + len) as u32)
 }
 
 /// Contractions typed without an apostrophe, common in chat ("it wont load").

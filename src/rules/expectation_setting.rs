@@ -4,9 +4,10 @@ use super::{finding, Rule, RuleEntry, RuleMeta, Verdict};
 use crate::analysis::Analysis;
 use crate::config::Settings;
 use crate::phrase_list;
-use crate::phrases::{Hit, ListDef, ListId, Matcher};
+use crate::phrases::{parse_list, Hit, ListDef, ListId, Matcher};
 use crate::text;
 use regex::Regex;
+use std::collections::HashSet;
 
 pub static ENTRY: RuleEntry = RuleEntry {
     meta: RuleMeta {
@@ -125,9 +126,16 @@ const OPENERS: &[&str] = &[
     "oh",
 ];
 
+const ATTITUDES: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/rules/expectation-setting/attitude.txt"
+));
+
 struct ExpectationSetting {
     next_step: ListId,
     not_next_step: ListId,
+    /// Words after "be" that state a feeling ("I'll be honest").
+    attitudes: HashSet<&'static str>,
     timing: Regex,
     doing: Regex,
 }
@@ -136,6 +144,7 @@ fn build(m: &Matcher, _: &Settings) -> Box<dyn Rule> {
     Box::new(ExpectationSetting {
         next_step: m.id("expectation-setting.next-step"),
         not_next_step: m.id("expectation-setting.not-next-step"),
+        attitudes: parse_list(ATTITUDES).collect(),
         timing: Regex::new(TIMING).expect("timing pattern compiles"),
         doing: Regex::new(DOING).expect("doing pattern compiles"),
     })
@@ -166,6 +175,25 @@ fn opens_with_action(sentence: &str) -> bool {
 }
 
 impl ExpectationSetting {
+    /// Whether the words from `at` are "(to) be" and an attitude: "I'm
+    /// going to| be honest", "You'll be| glad to know", "I'll| be frank".
+    fn states_attitude(&self, t: &str, at: usize) -> bool {
+        let rest = &t[at..];
+        let mut words = text::words(rest)
+            .take(3)
+            .map(|r| rest[r].to_ascii_lowercase());
+        let mut w = words.next();
+        if w.as_deref() == Some("to") {
+            w = words.next();
+        }
+        if w.as_deref() == Some("be") {
+            w = words.next();
+        } else if !t[..at].to_ascii_lowercase().ends_with("be") {
+            return false;
+        }
+        w.is_some_and(|w| self.attitudes.contains(w.as_str()))
+    }
+
     /// Whether agent message `i` tells the customer what happens next or
     /// how long it takes.
     fn sets_expectation(&self, a: &Analysis, i: usize) -> bool {
@@ -177,12 +205,15 @@ impl ExpectationSetting {
                 && !hits
                     .iter()
                     .any(|o| o.list == self.not_next_step && overlaps(h, o))
+                && !self.states_attitude(t, h.end as usize)
         });
         announced
             || self.timing.is_match(t)
             || self.doing.captures_iter(t).any(|c| {
                 let verb = c[1].to_ascii_lowercase();
-                !NOT_ACTIONS.contains(&verb.as_str())
+                let end = c.get(1).map_or(0, |m| m.end());
+                let attitude = verb == "going" && self.states_attitude(t, end);
+                !(NOT_ACTIONS.contains(&verb.as_str()) || attitude)
             })
             || text::sentences(t)
                 .into_iter()
@@ -265,6 +296,8 @@ mod tests {
             "you'll get an email in the next few minutes",
             "Your driver is 5 minutes away.",
             "Please submit a request here and we will assist.",
+            "I'm going to transfer you to billing.",
+            "I'll be right back with your tracking number.",
         ] {
             assert_eq!(outcome(&[(C, "hi"), (A, text)]), Outcome::Pass, "{text}");
         }
@@ -280,6 +313,9 @@ mod tests {
             "I'll be happy to help! Let me know if you need anything.",
             "Standing orders?",
             "A snail takes 33 hours to crawl one mile",
+            "I'm going to be honest, that model has no warranty left.",
+            "You'll be glad to know it has two USB-C ports.",
+            "I'll be frank: the blue one is nicer.",
         ] {
             assert_eq!(outcome(&[(C, "hi"), (A, text)]), Outcome::Fail, "{text}");
         }

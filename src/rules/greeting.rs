@@ -38,9 +38,96 @@ fn build(m: &Matcher, _: &Settings) -> Box<dyn Rule> {
     })
 }
 
-/// An opening message that is only a name line ("Dave here", "— Priya, Billing").
-fn is_name_line(text: &str) -> bool {
-    text::word_count(text) <= 5 && !text.contains('?')
+/// Words that open a name line before a name: "I'm Priya", "It's Dave".
+const NAME_INTROS: &[&str] = &["i'm", "i\u{2019}m", "im", "it's", "it\u{2019}s"];
+
+/// Verbs that make a short capitalised opening an instruction, not a name
+/// ("Send Details", "Please Hold").
+const IMPERATIVES: &[&str] = &[
+    "please", "send", "give", "tell", "check", "click", "go", "open", "try", "call", "share",
+    "provide", "enter", "type", "wait", "hold", "let", "use", "make", "see", "look", "confirm",
+    "reply", "restart", "select", "visit", "contact", "add", "follow", "choose", "pick", "read",
+    "turn", "update", "reset", "log", "sign", "book", "cancel", "drive", "keep", "put", "take",
+];
+
+/// An opening message that is only a name line: short, no question, and
+/// shaped like one: "Dave here", "This is Priya", "— Priya, Billing", a
+/// template placeholder ("{agent_name}") or a few capitalised words that do
+/// not open with an imperative verb ("Priya, Billing"). A short instruction
+/// ("Send me the order number.") is no name line.
+fn is_name_line(t: &str) -> bool {
+    let words: Vec<&str> = text::words(t).map(|r| &t[r]).collect();
+    if words.len() > 5 || t.contains('?') {
+        return false;
+    }
+    let lower: Vec<String> = words.iter().map(|w| w.to_ascii_lowercase()).collect();
+    let trimmed = t.trim_start();
+    let signed = trimmed.starts_with(['-', '\u{2014}', '\u{2013}', '~', '^']);
+    let placeholder = t.contains(['{', '[', '<', '%']);
+    let here = lower.iter().any(|w| w == "here");
+    let capitalised = |k: usize| {
+        words
+            .get(k)
+            .and_then(|w| w.chars().next())
+            .is_some_and(char::is_uppercase)
+    };
+    let intro = match lower.as_slice() {
+        [a, b, ..] if a == "this" && b == "is" => true,
+        [a, b, ..] if a == "my" && b == "name" => true,
+        [a, b, ..] if a == "i" && b == "am" => capitalised(2),
+        [a, ..] if NAME_INTROS.contains(&a.as_str()) => capitalised(1),
+        _ => false,
+    };
+    let names_only = !words.is_empty()
+        && words
+            .iter()
+            .all(|w| w.chars().next().is_some_and(|c| !c.is_lowercase()))
+        && !IMPERATIVES.contains(&lower[0].as_str());
+    signed || placeholder || here || intro || names_only
+}
+
+/// Forms of "be" that make a following "welcome" mean permission or a reply
+/// to thanks ("you're welcome to return them", "guests are most welcome").
+const BE_FORMS: &[&str] = &[
+    "are",
+    "is",
+    "be",
+    "am",
+    "were",
+    "was",
+    "been",
+    "you're",
+    "you\u{2019}re",
+    "youre",
+    "they're",
+    "they\u{2019}re",
+    "we're",
+    "we\u{2019}re",
+    "it's",
+    "it\u{2019}s",
+    "always",
+];
+
+/// Whether the greeting word at `at` is "welcome" after a form of "be" in
+/// the same clause (at most two words back): not a greeting.
+fn is_permission(t: &str, at: usize) -> bool {
+    if !t[at..]
+        .get(..7)
+        .is_some_and(|w| w.eq_ignore_ascii_case("welcome"))
+    {
+        return false;
+    }
+    let clause = t[..at]
+        .rfind(['.', '!', '?', ',', ';', ':', '\n'])
+        .map_or(0, |p| p + 1);
+    let before = &t[clause..at];
+    text::words(before)
+        .map(|r| before[r].to_ascii_lowercase())
+        .collect::<Vec<_>>()
+        .iter()
+        .rev()
+        .take(2)
+        .any(|w| BE_FORMS.contains(&w.as_str()))
 }
 
 impl Greeting {
@@ -50,7 +137,7 @@ impl Greeting {
         let end_of = |n: usize| sentences.get(n).or(sentences.last()).map_or(0, |r| r.end) as u32;
         let first_word_start = text::words(t).next().map_or(u32::MAX, |r| r.start as u32);
         a.hits(i).iter().filter(|h| !h.negated).any(|h| {
-            (h.list == self.greet && h.start < end_of(1))
+            (h.list == self.greet && h.start < end_of(1) && !is_permission(t, h.start as usize))
                 || (h.list == self.thanks && h.start < end_of(0))
                 || (h.list == self.lead && h.start == first_word_start)
         })

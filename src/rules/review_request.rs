@@ -18,8 +18,14 @@ pub static ENTRY: RuleEntry = RuleEntry {
     build,
 };
 
-static LISTS: [ListDef; 2] = [
+static LISTS: [ListDef; 4] = [
     phrase_list!("review-request.ask", Agent, "review-request/ask.txt"),
+    phrase_list!(
+        "review-request.ask-weak",
+        Agent,
+        "review-request/ask-weak.txt"
+    ),
+    phrase_list!("review-request.cue", Agent, "review-request/cue.txt"),
     phrase_list!(
         "review-request.not",
         Agent,
@@ -32,12 +38,18 @@ const WINDOW: usize = 3;
 
 struct ReviewRequest {
     ask: ListId,
+    /// Rating words that ask only next to a cue in the same sentence.
+    weak: ListId,
+    /// "please", "would mean a lot", "if you could".
+    cue: ListId,
     not: ListId,
 }
 
 fn build(m: &Matcher, _: &Settings) -> Box<dyn Rule> {
     Box::new(ReviewRequest {
         ask: m.id("review-request.ask"),
+        weak: m.id("review-request.ask-weak"),
+        cue: m.id("review-request.cue"),
         not: m.id("review-request.not"),
     })
 }
@@ -50,8 +62,17 @@ impl ReviewRequest {
             .hits_of(i, self.not)
             .map(|h| sentence_of(h.start))
             .collect();
-        a.hits_of(i, self.ask)
-            .any(|h| !h.negated && !excluded.contains(&sentence_of(h.start)))
+        let cued: Vec<_> = a
+            .hits_of(i, self.cue)
+            .filter(|h| !h.negated)
+            .map(|h| sentence_of(h.start))
+            .collect();
+        a.hits(i).iter().any(|h| {
+            let sentence = sentence_of(h.start);
+            !h.negated
+                && !excluded.contains(&sentence)
+                && (h.list == self.ask || (h.list == self.weak && cued.contains(&sentence)))
+        })
     }
 }
 

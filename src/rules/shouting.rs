@@ -22,6 +22,10 @@ const ACRONYMS: &str = include_str!(concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/rules/shouting/acronyms.txt"
 ));
+const CODE_WORDS: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/rules/shouting/code-words.txt"
+));
 const ENGLISH: &str = include_str!(concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/rules/shouting/english-words.txt"
@@ -32,6 +36,8 @@ const MIN_SHOUT_LETTERS: usize = 4;
 
 struct Shouting {
     acronyms: HashSet<&'static str>,
+    /// Words that name a following capitalised word as a code ("code WELCOME").
+    code_words: HashSet<&'static str>,
     /// Sorted (the data file is kept sorted; a test checks it): binary search.
     english: Vec<&'static str>,
 }
@@ -39,6 +45,7 @@ struct Shouting {
 fn build(_: &Matcher, _: &Settings) -> Box<dyn Rule> {
     Box::new(Shouting {
         acronyms: parse_list(ACRONYMS).collect(),
+        code_words: parse_list(CODE_WORDS).collect(),
         english: ENGLISH.lines().collect(),
     })
 }
@@ -66,7 +73,8 @@ impl Shouting {
     }
 
     fn findings(&self, t: &str, message: usize, out: &mut Vec<Finding>) {
-        let quoted = text::quoted_spans(t);
+        let mut quoted = text::quoted_spans(t);
+        quoted.extend(single_quoted_spans(t));
         // Words: runs of ASCII letters and digits, and any non-ASCII
         // characters joined to them (so offsets stay on char boundaries).
         let bytes = t.as_bytes();
@@ -89,7 +97,7 @@ impl Shouting {
         let mut i = 0;
         while i < words.len() {
             let (s, e) = words[i];
-            if !self.is_shouted(&t[s..e]) {
+            if !self.is_shouted(&t[s..e]) || (i > 0 && self.names_code(t, words[i - 1], s)) {
                 i += 1;
                 continue;
             }
@@ -116,6 +124,52 @@ impl Shouting {
             i = j;
         }
     }
+}
+
+impl Shouting {
+    /// Whether the word `prev` right before a capitalised word at `at` names
+    /// it as a code ("use code WELCOME", "promo code: SPRING", "coupon SAVE"):
+    /// an identifier, not shouting.
+    fn names_code(&self, t: &str, prev: (usize, usize), at: usize) -> bool {
+        let gap = &t[prev.1..at];
+        gap.len() <= 3
+            && gap.chars().all(|c| matches!(c, ' ' | ':' | '=' | '-'))
+            && self
+                .code_words
+                .contains(t[prev.0..prev.1].to_ascii_lowercase().as_str())
+    }
+}
+
+/// Byte ranges inside single quotes, straight or typographic ('WHERE IS MY
+/// ORDER', ‘ASAP’): words the agent is citing. A quote opens only after a
+/// non-word character and before a word character, and closes only after a
+/// non-space and before a non-word character, so the apostrophes of "don't"
+/// and "customers' orders" open nothing.
+fn single_quoted_spans(t: &str) -> Vec<std::ops::Range<usize>> {
+    let mut out = Vec::new();
+    let mut open: Option<usize> = None;
+    let mut prev: Option<char> = None;
+    let word = |c: Option<char>| c.is_some_and(char::is_alphanumeric);
+    let mut chars = t.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        let next = chars.peek().map(|&(_, n)| n);
+        if c == '\n' {
+            open = None;
+        } else if matches!(c, '\'' | '\u{2018}' | '\u{2019}') {
+            match open {
+                Some(s) if !prev.is_some_and(char::is_whitespace) && !word(next) => {
+                    out.push(s..i);
+                    open = None;
+                }
+                None if c != '\u{2019}' && !word(prev) && word(next) => {
+                    open = Some(i + c.len_utf8());
+                }
+                _ => {}
+            }
+        }
+        prev = Some(c);
+    }
+    out
 }
 
 /// Only spaces and light punctuation between two words (no sentence end).
@@ -147,6 +201,23 @@ impl Rule for Shouting {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn single_quotes_skip_apostrophes() {
+        let quoted = |t: &'static str| -> Vec<&'static str> {
+            super::single_quoted_spans(t)
+                .into_iter()
+                .map(|r| &t[r])
+                .collect()
+        };
+        assert_eq!(
+            quoted("You wrote 'WHERE IS MY ORDER' and I understand"),
+            ["WHERE IS MY ORDER"]
+        );
+        assert_eq!(quoted("it\u{2019}s \u{2018}ASAP\u{2019}, ok"), ["ASAP"]);
+        assert!(quoted("We don't do that, it's NOT OK").is_empty());
+        assert!(quoted("the customers' orders and the 'rest").is_empty());
+    }
+
     #[test]
     fn english_word_list_is_sorted_and_unique() {
         let words: Vec<&str> = super::ENGLISH.lines().collect();
