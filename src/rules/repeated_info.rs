@@ -4,7 +4,8 @@ use super::{finding, Finding, Rule, RuleEntry, RuleMeta, Verdict};
 use crate::analysis::Analysis;
 use crate::config::Settings;
 use crate::model::Role;
-use crate::phrases::Matcher;
+use crate::phrase_list;
+use crate::phrases::{ListDef, ListId, Matcher};
 use crate::text;
 use regex::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
 use serde::Deserialize;
@@ -16,10 +17,23 @@ pub static ENTRY: RuleEntry = RuleEntry {
         summary: "The agent never asks again for information the customer already gave",
         help: "read back through the chat (and the bot's hand-off) before asking; confirm what you have instead",
         doc: crate::rule_doc!("repeated-info"),
-        lists: &[],
+        lists: &LISTS,
     },
     build,
 };
+
+static LISTS: [ListDef; 2] = [
+    phrase_list!(
+        "repeated-info.task-done",
+        Agent,
+        "repeated-info/task-done.txt"
+    ),
+    phrase_list!(
+        "repeated-info.new-task-cue",
+        Customer,
+        "repeated-info/new-task-cue.txt"
+    ),
+];
 
 const KINDS: &str = include_str!(concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -61,10 +75,6 @@ const NOT_WHOSE: &str = r"(?i)^(what|that|it|there|who|here|let|where|how|your|y
 /// A customer message that starts a new request: values of task-scoped
 /// kinds given before it belong to an earlier request.
 const NEW_TASK: &str = r"(?i)^\W*(what|what's|how|where|which|when|is|are|do|does|will)\b[^?]*\?|\b(can|could|would) you (please )?(also )?(help|book|find|get|reserve|check|set up|order|schedule|look|arrange|place|make|send|tell)\b|\b(can|could|may) i (also |now |please )?(book|get|have|order|reserve|make|schedule|rsvp)\b|\bi (also |now |still )?(need|want|would like|'d like|have) to\b|\bi (also |now )?(need|want|would like|'d like) (a|an|some|help)\b|\bhelp me\b|\b(now|next),? (let'?s|i)\b";
-
-/// The agent offering more help or reporting a request done: the customer's
-/// next message is a new request.
-const TASK_DONE: &str = r"(?i)\b(anything|something) else\b|\b(booked|confirmed|scheduled|submitted|successfully|all set)\b";
 
 /// A reply that is no answer at all.
 const NON_ANSWER: &str = r"(?i)\b(don'?t|do not|dont|not sure|no idea|forgot|forget|can'?t remember|cannot remember|unsure|what do you mean|understand)\b|\?";
@@ -145,7 +155,8 @@ struct RepeatedInfo {
     whose: Regex,
     not_whose: Regex,
     new_task: Regex,
-    task_done: Regex,
+    new_task_cue: ListId,
+    task_done: ListId,
     non_answer: Regex,
     yes_no: Regex,
     statement: Regex,
@@ -189,7 +200,7 @@ fn stated(nouns: &[String]) -> String {
     format!(r#"(?i:\b(?:{nouns}))\s*(?i:is|was|:|=|#|-)\s*["'“(]?(?:[A-Z0-9]|[\w.+-]*[\d@])"#)
 }
 
-fn build(_: &Matcher, _: &Settings) -> Box<dyn Rule> {
+fn build(matcher: &Matcher, _: &Settings) -> Box<dyn Rule> {
     let file: KindsFile = toml::from_str(KINDS).expect("rules/repeated-info/kinds.toml is valid");
     let mut set = Vec::new();
     let mut all_nouns = Vec::new();
@@ -253,7 +264,8 @@ fn build(_: &Matcher, _: &Settings) -> Box<dyn Rule> {
         whose: compile(WHOSE, false),
         not_whose: compile(NOT_WHOSE, false),
         new_task: compile(&spaced(NEW_TASK), false),
-        task_done: compile(&spaced(TASK_DONE), false),
+        new_task_cue: matcher.id("repeated-info.new-task-cue"),
+        task_done: matcher.id("repeated-info.task-done"),
         non_answer: compile(&spaced(NON_ANSWER), false),
         yes_no: compile(YES_NO, false),
         statement: compile(STATEMENT, false),
@@ -281,6 +293,17 @@ struct Answer {
 }
 
 impl RepeatedInfo {
+    /// Whether customer message `i` starts a new request. The pattern needs
+    /// one of the cue words the shared scan already looked for (or unusual
+    /// white space, which the pattern's `\s+` allows and a phrase does not).
+    fn starts_new_task(&self, a: &Analysis, i: usize) -> bool {
+        let t = a.text(i);
+        let may = a.hits_of(i, self.new_task_cue).next().is_some()
+            || t.contains(['\t', '\n', '\r', '\u{a0}'])
+            || t.contains("  ");
+        may && self.new_task.is_match(t)
+    }
+
     /// The requests for information in `t`.
     fn asks(&self, t: &str) -> Vec<Ask> {
         let mut out: Vec<Ask> = Vec::new();
@@ -457,7 +480,7 @@ impl Rule for RepeatedInfo {
         for (i, m) in a.conv.messages.iter().enumerate() {
             if m.is_customer() {
                 let t = a.text(i);
-                if offered_more || self.new_task.is_match(t) {
+                if offered_more || self.starts_new_task(a, i) {
                     task_start = i;
                 }
                 offered_more = false;
@@ -536,7 +559,7 @@ impl Rule for RepeatedInfo {
                 }
             }
             pending = asks;
-            if human && self.task_done.is_match(t) {
+            if human && a.hits_of(i, self.task_done).next().is_some() {
                 offered_more = true;
             }
         }
