@@ -271,3 +271,47 @@ fn every_rule_has_enough_fixtures() {
         panic!("{}", errors.join("\n"));
     }
 }
+
+/// `repeated-info` analyses only agent messages holding a word from
+/// `rules/repeated-info/ask-trigger.txt`; that list must cover every sentence
+/// its kind patterns could read as a request. Checked on every agent message
+/// of every fixture.
+#[test]
+fn ask_triggers_cover_every_fixture_sentence() {
+    let settings = chatlint::config::Settings::defaults();
+    let rules = chatlint::rules::RuleSet::new(&settings);
+    let mut texts: Vec<String> = Vec::new();
+    let mut files = Vec::new();
+    let mut dirs = vec![std::path::PathBuf::from("fixtures")];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.extension().is_some_and(|e| e == "jsonl") {
+                files.push(path);
+            }
+        }
+    }
+    for path in files {
+        for line in std::fs::read_to_string(&path)
+            .unwrap()
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+        {
+            let value: serde_json::Value = serde_json::from_str(line).unwrap();
+            for m in value["messages"].as_array().into_iter().flatten() {
+                if m["role"] == "agent" {
+                    texts.push(m["text"].as_str().unwrap_or("").to_string());
+                }
+            }
+        }
+    }
+    let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
+    let missed = chatlint::rules::untriggered_asks(&rules.matcher, &texts);
+    assert!(
+        missed.is_empty(),
+        "add these sentences' ask words to rules/repeated-info/ask-trigger.txt:\n{}",
+        missed.join("\n")
+    );
+}

@@ -18,6 +18,7 @@ mod greeting;
 mod im_shorthand;
 mod probing;
 mod repeated_info;
+pub use repeated_info::untriggered_asks;
 mod response_gap;
 mod review_request;
 mod shouting;

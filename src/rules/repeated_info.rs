@@ -22,7 +22,12 @@ pub static ENTRY: RuleEntry = RuleEntry {
     build,
 };
 
-static LISTS: [ListDef; 2] = [
+static LISTS: [ListDef; 3] = [
+    phrase_list!(
+        "repeated-info.ask-trigger",
+        Agent,
+        "repeated-info/ask-trigger.txt"
+    ),
     phrase_list!(
         "repeated-info.task-done",
         Agent,
@@ -156,6 +161,7 @@ struct RepeatedInfo {
     not_whose: Regex,
     new_task: Regex,
     new_task_cue: ListId,
+    ask_trigger: ListId,
     task_done: ListId,
     non_answer: Regex,
     yes_no: Regex,
@@ -201,75 +207,83 @@ fn stated(nouns: &[String]) -> String {
 }
 
 fn build(matcher: &Matcher, _: &Settings) -> Box<dyn Rule> {
-    let file: KindsFile = toml::from_str(KINDS).expect("rules/repeated-info/kinds.toml is valid");
-    let mut set = Vec::new();
-    let mut all_nouns = Vec::new();
-    let kinds = file
-        .kind
-        .into_iter()
-        .map(|k| {
-            let mut gives = k.gives.clone();
-            if !k.nouns.is_empty() {
-                gives.push(stated(&k.nouns));
-            }
-            let nouns: Vec<String> = k.nouns.iter().map(|n| format!(r"\b(?:{n})")).collect();
-            all_nouns.extend(k.nouns.iter().map(|n| format!("(?:{n})")));
-            let asks: Vec<String> = k.asks.clone();
-            set.push(
-                nouns
-                    .iter()
-                    .chain(asks.iter())
-                    .map(|p| format!("(?:{p})"))
-                    .collect::<Vec<_>>()
-                    .join("|"),
-            );
-            Kind {
-                nouns: alternation(&nouns, true),
-                asks: alternation(&asks, true),
-                gives: alternation(&gives, false),
-                scope: k.scope,
-                personal: k.personal,
-                closed: k.closed,
-                name: k.name,
-            }
-        })
-        .collect();
-    let quick = set
-        .iter()
-        .map(|p| format!("(?:{p})"))
-        .collect::<Vec<_>>()
-        .join("|");
-    Box::new(RepeatedInfo {
-        kinds,
-        any_ask_quick: compile(&quick, true),
-        any_ask: RegexSetBuilder::new(set.iter().map(|p| ascii_boundaries(p)))
-            .case_insensitive(true)
-            .build()
-            .expect("kind patterns compile"),
-        request: compile(&spaced(REQUEST), false),
-        cue: compile(&spaced(CUE), false),
-        negation: compile(&spaced(NEGATION), false),
-        other_value: compile(OTHER_VALUE, false),
-        channel: compile(&spaced(CHANNEL), false),
-        verb: compile(VERB, false),
-        list: compile(LIST, false),
-        starts_with_noun: compile(
-            &format!(
-                r"(?i)^\W*((your|the|and|also|ok|okay|please|plus|now|great|thanks)\W+)*({})\b",
-                all_nouns.join("|")
+    Box::new(RepeatedInfo::new(matcher))
+}
+
+impl RepeatedInfo {
+    fn new(matcher: &Matcher) -> RepeatedInfo {
+        let file: KindsFile =
+            toml::from_str(KINDS).expect("rules/repeated-info/kinds.toml is valid");
+        let mut set = Vec::new();
+        let mut all_nouns = Vec::new();
+        let kinds = file
+            .kind
+            .into_iter()
+            .map(|k| {
+                let mut gives = k.gives.clone();
+                if !k.nouns.is_empty() {
+                    gives.push(stated(&k.nouns));
+                }
+                let nouns: Vec<String> = k.nouns.iter().map(|n| format!(r"\b(?:{n})")).collect();
+                all_nouns.extend(k.nouns.iter().map(|n| format!("(?:{n})")));
+                let asks: Vec<String> = k.asks.clone();
+                set.push(
+                    nouns
+                        .iter()
+                        .chain(asks.iter())
+                        .map(|p| format!("(?:{p})"))
+                        .collect::<Vec<_>>()
+                        .join("|"),
+                );
+                Kind {
+                    nouns: alternation(&nouns, true),
+                    asks: alternation(&asks, true),
+                    gives: alternation(&gives, false),
+                    scope: k.scope,
+                    personal: k.personal,
+                    closed: k.closed,
+                    name: k.name,
+                }
+            })
+            .collect();
+        let quick = set
+            .iter()
+            .map(|p| format!("(?:{p})"))
+            .collect::<Vec<_>>()
+            .join("|");
+        RepeatedInfo {
+            kinds,
+            any_ask_quick: compile(&quick, true),
+            any_ask: RegexSetBuilder::new(set.iter().map(|p| ascii_boundaries(p)))
+                .case_insensitive(true)
+                .build()
+                .expect("kind patterns compile"),
+            request: compile(&spaced(REQUEST), false),
+            cue: compile(&spaced(CUE), false),
+            negation: compile(&spaced(NEGATION), false),
+            other_value: compile(OTHER_VALUE, false),
+            channel: compile(&spaced(CHANNEL), false),
+            verb: compile(VERB, false),
+            list: compile(LIST, false),
+            starts_with_noun: compile(
+                &format!(
+                    r"(?i)^\W*((your|the|and|also|ok|okay|please|plus|now|great|thanks)\W+)*({})\b",
+                    all_nouns.join("|")
+                ),
+                false,
             ),
-            false,
-        ),
-        of_whom: compile(OF_WHOM, false),
-        whose: compile(WHOSE, false),
-        not_whose: compile(NOT_WHOSE, false),
-        new_task: compile(&spaced(NEW_TASK), false),
-        new_task_cue: matcher.id("repeated-info.new-task-cue"),
-        task_done: matcher.id("repeated-info.task-done"),
-        non_answer: compile(&spaced(NON_ANSWER), false),
-        yes_no: compile(YES_NO, false),
-        statement: compile(STATEMENT, false),
-    })
+            of_whom: compile(OF_WHOM, false),
+            whose: compile(WHOSE, false),
+            not_whose: compile(NOT_WHOSE, false),
+            new_task: compile(&spaced(NEW_TASK), false),
+            new_task_cue: matcher.id("repeated-info.new-task-cue"),
+            ask_trigger: matcher.id("repeated-info.ask-trigger"),
+            task_done: matcher.id("repeated-info.task-done"),
+            non_answer: compile(&spaced(NON_ANSWER), false),
+            yes_no: compile(YES_NO, false),
+            statement: compile(STATEMENT, false),
+        }
+    }
 }
 
 /// One request for a kind of information in an agent's or bot's message.
@@ -510,7 +524,13 @@ impl Rule for RepeatedInfo {
                 continue;
             }
             let t = a.text(i);
-            let asks = self.asks(t);
+            // A human agent's message without a trigger word asks for nothing
+            // (bot messages are not scanned, so they are always analysed).
+            let asks = if human && a.hits_of(i, self.ask_trigger).next().is_none() {
+                Vec::new()
+            } else {
+                self.asks(t)
+            };
             if human && i > first_customer {
                 for ask in &asks {
                     if findings.iter().any(|f| f.message == i) {
@@ -569,6 +589,28 @@ impl Rule for RepeatedInfo {
             Verdict::fail_all(findings)
         }
     }
+}
+
+/// Sentences of `texts` that the kind patterns could read as asking for
+/// something although their message holds no trigger word (see
+/// ask-trigger.txt). Empty when the trigger list covers every text.
+pub fn untriggered_asks(matcher: &Matcher, texts: &[&str]) -> Vec<String> {
+    let rule = RepeatedInfo::new(matcher);
+    let mut out = Vec::new();
+    for text in texts {
+        let mut hits = Vec::new();
+        matcher.scan(crate::phrases::Scope::Agent, text, &mut hits);
+        if hits.iter().any(|h| h.list == rule.ask_trigger) {
+            continue;
+        }
+        out.extend(
+            text::sentences(text)
+                .into_iter()
+                .map(|r| text[r].to_string())
+                .filter(|s| rule.any_ask_quick.is_match(s)),
+        );
+    }
+    out
 }
 
 #[cfg(test)]
