@@ -241,27 +241,12 @@ impl Rule for ExpectationSetting {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Conversation, Message, Role};
-    use crate::rules::{Outcome, REGISTRY};
+    use crate::model::Role;
+    use crate::rules::Outcome;
 
     /// The outcome of this rule on a chat of `(role, text)` messages.
     fn outcome(chat: &[(Role, &str)]) -> Outcome {
-        let defs: Vec<&ListDef> = REGISTRY.iter().flat_map(|e| e.meta.lists.iter()).collect();
-        let matcher = Matcher::new(&defs);
-        let rule = (ENTRY.build)(&matcher, &Settings::defaults());
-        let mut conv = Conversation::new("t");
-        for &(role, text) in chat {
-            conv.messages.push(Message {
-                role,
-                author: None,
-                name: None,
-                text: text.into(),
-                ts: None,
-                event: None,
-                internal: false,
-            });
-        }
-        rule.check(&Analysis::new(&conv, &matcher)).outcome
+        crate::rules::testing::outcome(&ENTRY, chat)
     }
 
     use Role::{Agent as A, Customer as C};

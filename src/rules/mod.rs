@@ -215,3 +215,33 @@ macro_rules! rule_doc {
         ))
     };
 }
+
+/// Test support: run one rule on a small chat.
+#[cfg(test)]
+pub(crate) mod testing {
+    use super::{Outcome, RuleEntry, REGISTRY};
+    use crate::analysis::Analysis;
+    use crate::config::Settings;
+    use crate::model::{Conversation, Message, Role};
+    use crate::phrases::{ListDef, Matcher};
+
+    /// The outcome of `entry`'s rule on a chat of `(role, text)` messages.
+    pub fn outcome(entry: &RuleEntry, chat: &[(Role, &str)]) -> Outcome {
+        let defs: Vec<&ListDef> = REGISTRY.iter().flat_map(|e| e.meta.lists.iter()).collect();
+        let matcher = Matcher::new(&defs);
+        let rule = (entry.build)(&matcher, &Settings::defaults());
+        let mut conv = Conversation::new("t");
+        for &(role, text) in chat {
+            conv.messages.push(Message {
+                role,
+                author: None,
+                name: None,
+                text: text.into(),
+                ts: None,
+                event: None,
+                internal: false,
+            });
+        }
+        rule.check(&Analysis::new(&conv, &matcher)).outcome
+    }
+}
