@@ -13,6 +13,7 @@ pub mod ingest;
 pub mod model;
 pub mod phrases;
 pub mod pipeline;
+pub mod redact;
 pub mod render;
 pub mod rules;
 pub mod score;

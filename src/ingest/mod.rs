@@ -277,12 +277,25 @@ fn looks_utf16(head: &[u8]) -> bool {
 /// Reads one source and hands its batches to `emit`, in order. Problems are
 /// emitted too, after everything that could be read before them.
 pub fn read_source(source: &Source, opts: &ReadOptions, emit: &mut dyn FnMut(Batch)) {
+    match open(source) {
+        Ok(r) => read_from(source, r, opts, emit),
+        Err(e) => emit(Batch::Problem(SourceError::new(
+            source.name.to_string(),
+            io_message(&e),
+        ))),
+    }
+}
+
+/// Like [`read_source`], from an already opened (and decompressed) reader;
+/// for CSV, `source.path` must be `None` unless it names the same bytes.
+pub fn read_from(
+    source: &Source,
+    mut reader: Box<dyn BufRead + Send>,
+    opts: &ReadOptions,
+    emit: &mut dyn FnMut(Batch),
+) {
     let name = source.name.to_string();
     let problem = |msg: String| Batch::Problem(SourceError::new(name.clone(), msg));
-    let mut reader = match open(source) {
-        Ok(r) => r,
-        Err(e) => return emit(problem(io_message(&e))),
-    };
     let mut head = Vec::new();
     if let Err(e) = peek(&mut reader, 4096, &mut head) {
         return emit(problem(io_message(&e)));
