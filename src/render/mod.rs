@@ -6,12 +6,14 @@
 mod check;
 mod csv;
 mod json;
+mod redacting;
 mod table;
 pub mod terminal;
 
 pub use check::CheckRenderer;
 pub use csv::CsvRenderer;
 pub use json::{JsonRenderer, JsonlRenderer};
+pub use redacting::Redacting;
 pub use table::TableRenderer;
 
 use crate::model::Conversation;
