@@ -32,10 +32,8 @@ fn patterns() -> &'static Patterns {
     P.get_or_init(|| Patterns {
         // Digits in groups separated by single spaces or dashes.
         card: Regex::new(r"\d(?:[ -]?\d){12,18}").expect("card pattern"),
-        email: Regex::new(
-            r"[\p{L}\p{N}._%+-]+@[\p{L}\p{N}-]+(?:\.[\p{L}\p{N}-]+)*\.\p{L}{2,}",
-        )
-        .expect("email pattern"),
+        email: Regex::new(r"[\p{L}\p{N}._%+-]+@[\p{L}\p{N}-]+(?:\.[\p{L}\p{N}-]+)*\.\p{L}{2,}")
+            .expect("email pattern"),
         phone: Regex::new(concat!(
             // International: +CC then groups.
             r"\+\d{1,3}(?:[ .-]?\(\d{1,4}\))?(?:[ .-]?\d{1,5}){2,5}",
@@ -71,7 +69,7 @@ pub fn luhn(s: &str) -> bool {
             }
         })
         .sum();
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 fn digit_count(s: &str) -> usize {
@@ -245,7 +243,10 @@ mod tests {
         assert_eq!(redact("ref 4111 1111 1111 1112"), "ref 4111 1111 1111 1112");
         assert_eq!(redact("ref 1234567890123"), "ref 1234567890123");
         // Too long for a card: left alone.
-        assert_eq!(redact("x 41111111111111110000000"), "x 41111111111111110000000");
+        assert_eq!(
+            redact("x 41111111111111110000000"),
+            "x 41111111111111110000000"
+        );
     }
 
     #[test]

@@ -91,7 +91,11 @@ fn run_args(args: &[&str], paths: &[&Path]) -> Run {
         scored,
         skipped,
     };
-    assert_eq!(run.ids().len(), scored, "one scorecard per scored conversation");
+    assert_eq!(
+        run.ids().len(),
+        scored,
+        "one scorecard per scored conversation"
+    );
     run
 }
 
@@ -109,7 +113,11 @@ fn json_lines_cut_mid_string() {
     assert_eq!(r.counts(), (3, 2, 1));
     assert_eq!(r.code, 2);
     assert_eq!(r.ids(), ["ok-1", "ok-2"]);
-    assert!(r.stderr.contains("truncated-mid-string.jsonl:2:"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("truncated-mid-string.jsonl:2:"),
+        "{}",
+        r.stderr
+    );
     assert!(r.stderr.contains("cut short"), "{}", r.stderr);
 }
 
@@ -118,7 +126,11 @@ fn json_array_cut_mid_array() {
     let r = run_one("truncated-mid-array.json");
     assert_eq!(r.counts(), (3, 2, 1));
     assert_eq!(r.code, 2);
-    assert!(r.stderr.contains("truncated-mid-array.json:4:1"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("truncated-mid-array.json:4:1"),
+        "{}",
+        r.stderr
+    );
     assert!(r.stderr.contains("cut short"), "{}", r.stderr);
 }
 
@@ -190,7 +202,8 @@ fn duplicate_ids_are_both_scored_with_a_warning() {
     assert_eq!(r.counts(), (3, 3, 0));
     assert_eq!(r.ids(), ["dup-1", "dup-1", "uniq-2"]);
     assert!(
-        r.stderr.contains("warning: conversation id \"dup-1\" appears more than once")
+        r.stderr
+            .contains("warning: conversation id \"dup-1\" appears more than once")
             && r.stderr.contains("duplicate-ids.jsonl:2"),
         "{}",
         r.stderr
@@ -257,7 +270,11 @@ fn empty_directory_is_an_input_problem() {
     let dir = tempfile::tempdir().unwrap();
     let r = run(&[dir.path(), &fixture("bom.jsonl")]);
     assert_eq!(r.code, 2);
-    assert!(r.stderr.contains("no transcript files in this directory"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("no transcript files in this directory"),
+        "{}",
+        r.stderr
+    );
     assert_eq!(r.counts(), (2, 2, 0));
 }
 
@@ -265,7 +282,11 @@ fn empty_directory_is_an_input_problem() {
 fn missing_file_is_an_input_problem() {
     let r = run(&[Path::new("/nonexistent/chats.jsonl"), &fixture("bom.jsonl")]);
     assert_eq!(r.code, 2);
-    assert!(r.stderr.contains("no such file or directory"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("no such file or directory"),
+        "{}",
+        r.stderr
+    );
     assert_eq!(r.counts(), (2, 2, 0));
 }
 
@@ -296,7 +317,11 @@ fn truncated_gzip_keeps_what_came_before() {
     assert_eq!(r.code, 2);
     assert!(r.scored > 0, "conversations before the cut are scored");
     assert!(r.skipped <= 1, "at most the record cut in half is skipped");
-    assert!(r.stderr.contains("incomplete deflate stream"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("incomplete deflate stream"),
+        "{}",
+        r.stderr
+    );
     assert!(r.stderr.contains("reading stopped here"), "{}", r.stderr);
 }
 
@@ -305,8 +330,17 @@ fn csv_ragged_rows() {
     let r = run_one("ragged.csv");
     assert_eq!(r.counts(), (3, 1, 2));
     assert_eq!(r.ids(), ["r-1"]);
-    assert!(r.stderr.contains("ragged.csv:3: row has 3 fields but the header has 9"), "{}", r.stderr);
-    assert!(r.stderr.contains("ragged.csv:6: row has 11 fields"), "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("ragged.csv:3: row has 3 fields but the header has 9"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains("ragged.csv:6: row has 11 fields"),
+        "{}",
+        r.stderr
+    );
     assert_eq!(r.code, 2);
 }
 
@@ -326,7 +360,16 @@ fn the_whole_hostile_directory_in_one_run() {
     assert_eq!(r.code, 2);
     assert!(r.scored >= 40, "{}", r.stderr);
     // Every good conversation of every file is there.
-    for id in ["ok-1", "ok-2", "ok-3", "dup-1", "uniq-2", "ts-epoch-millis", "q-1", "r-1"] {
+    for id in [
+        "ok-1",
+        "ok-2",
+        "ok-3",
+        "dup-1",
+        "uniq-2",
+        "ts-epoch-millis",
+        "q-1",
+        "r-1",
+    ] {
         assert!(r.ids().iter().any(|i| i == id), "{id} missing");
     }
     // The same totals single-threaded: output does not depend on threads.
@@ -451,7 +494,14 @@ fn json_nested_100000_levels_deep() {
     let r = run(&[&bare, &jsonl]);
     assert_eq!(r.code, 2);
     // Every platform importer on the deep array.
-    for format in ["livechat", "zendesk-chat", "sunshine", "intercom", "freshchat", "csv"] {
+    for format in [
+        "livechat",
+        "zendesk-chat",
+        "sunshine",
+        "intercom",
+        "freshchat",
+        "csv",
+    ] {
         // Scored or skipped (Zendesk Chat's shape is close to native's);
         // never a crash, and the accounting adds up (checked in `run_args`).
         let r = run_args(&["--input-format", format], &[&array]);

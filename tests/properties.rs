@@ -64,7 +64,12 @@ const AGENT: &[&str] = &[
 ];
 
 fn message() -> impl Strategy<Value = (bool, usize, u32, bool)> {
-    (any::<bool>(), 0usize..100, 1u32..400, prop::bool::weighted(0.9))
+    (
+        any::<bool>(),
+        0usize..100,
+        1u32..400,
+        prop::bool::weighted(0.9),
+    )
 }
 
 fn conversation(index: usize) -> impl Strategy<Value = Conv> {
@@ -144,8 +149,16 @@ fn as_array(cs: &[Conv]) -> String {
 
 fn as_csv(cs: &[Conv]) -> String {
     let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(["chat_id", "timestamp", "role", "name", "text", "team", "agent"])
-        .unwrap();
+    w.write_record([
+        "chat_id",
+        "timestamp",
+        "role",
+        "name",
+        "text",
+        "team",
+        "agent",
+    ])
+    .unwrap();
     for c in cs {
         for m in &c.messages {
             w.write_record([
@@ -251,39 +264,46 @@ fn a_rule_that_is_na_scores_as_if_switched_off() {
     let dir = tempfile::tempdir().unwrap();
     let seen_na = std::cell::Cell::new(0);
     runner(12)
-        .run(&(conversations(), any::<prop::sample::Index>()), |(cs, pick)| {
-            let path = dir.path().join("c.jsonl");
-            std::fs::write(&path, as_jsonl(&cs)).unwrap();
-            let cards = score(&path, None);
-            // The rules that are `na` somewhere; pick one.
-            let mut na: Vec<String> = cards
-                .values()
-                .flat_map(|c| c["rules"].as_object().unwrap().iter())
-                .filter(|(_, r)| r["outcome"] == "na")
-                .map(|(id, _)| id.clone())
-                .collect();
-            na.sort();
-            na.dedup();
-            if na.is_empty() {
-                return Ok(());
-            }
-            let rule = pick.get(&na).clone();
-            let config = dir.path().join("off.toml");
-            std::fs::write(&config, format!("[rules.{rule}]\nenabled = false\n")).unwrap();
-            let off = score(&path, Some(&config));
-            for (id, card) in &cards {
-                if card["rules"][&rule]["outcome"] != "na" {
-                    continue;
+        .run(
+            &(conversations(), any::<prop::sample::Index>()),
+            |(cs, pick)| {
+                let path = dir.path().join("c.jsonl");
+                std::fs::write(&path, as_jsonl(&cs)).unwrap();
+                let cards = score(&path, None);
+                // The rules that are `na` somewhere; pick one.
+                let mut na: Vec<String> = cards
+                    .values()
+                    .flat_map(|c| c["rules"].as_object().unwrap().iter())
+                    .filter(|(_, r)| r["outcome"] == "na")
+                    .map(|(id, _)| id.clone())
+                    .collect();
+                na.sort();
+                na.dedup();
+                if na.is_empty() {
+                    return Ok(());
                 }
-                seen_na.set(seen_na.get() + 1);
-                let other = &off[id];
-                prop_assert!(other["rules"].get(&rule).is_none(), "{} still reported", rule);
-                prop_assert_eq!(&card["score"], &other["score"], "{} in {}", rule, id);
-                prop_assert_eq!(&card["passed"], &other["passed"]);
-                prop_assert_eq!(&card["auto_failed"], &other["auto_failed"]);
-            }
-            Ok(())
-        })
+                let rule = pick.get(&na).clone();
+                let config = dir.path().join("off.toml");
+                std::fs::write(&config, format!("[rules.{rule}]\nenabled = false\n")).unwrap();
+                let off = score(&path, Some(&config));
+                for (id, card) in &cards {
+                    if card["rules"][&rule]["outcome"] != "na" {
+                        continue;
+                    }
+                    seen_na.set(seen_na.get() + 1);
+                    let other = &off[id];
+                    prop_assert!(
+                        other["rules"].get(&rule).is_none(),
+                        "{} still reported",
+                        rule
+                    );
+                    prop_assert_eq!(&card["score"], &other["score"], "{} in {}", rule, id);
+                    prop_assert_eq!(&card["passed"], &other["passed"]);
+                    prop_assert_eq!(&card["auto_failed"], &other["auto_failed"]);
+                }
+                Ok(())
+            },
+        )
         .unwrap();
     assert!(seen_na.get() > 0, "the generator should produce `na` rules");
 }

@@ -45,9 +45,10 @@ fn chatlint(args: &[&str], path: &Path) -> (String, String) {
 /// No control character (but line feeds) and no bidi control.
 fn assert_plain(what: &str, s: &str) {
     for c in s.chars() {
+        let bidi = matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}');
+        let control = c.is_control() && c != '\n';
         assert!(
-            !(c.is_control() && c != '\n')
-                && !matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}'),
+            !bidi && !control,
             "{what}: {c:?} reaches the terminal:\n{s}"
         );
     }
@@ -58,7 +59,9 @@ fn assert_only_sgr(what: &str, s: &str) {
     let mut rest = s;
     while let Some(i) = rest.find('\u{1b}') {
         let after = &rest[i + 1..];
-        let end = after.find('m').unwrap_or_else(|| panic!("{what}: bare ESC"));
+        let end = after
+            .find('m')
+            .unwrap_or_else(|| panic!("{what}: bare ESC"));
         let code = &after[..end];
         assert!(
             code.starts_with('[') && code[1..].chars().all(|c| c.is_ascii_digit() || c == ';'),
@@ -90,7 +93,10 @@ fn terminal_outputs_neutralise_escapes() {
     // Shown as visible escapes.
     assert!(out.contains("\\u{1b}[31mRED"), "{out}");
     assert!(out.contains("\\u{202e}"), "{out}");
-    for args in [&["score", "--color", "always"][..], &["check", "--color", "always"]] {
+    for args in [
+        &["score", "--color", "always"][..],
+        &["check", "--color", "always"],
+    ] {
         let (out, _) = chatlint(args, &path);
         assert_only_sgr(&format!("{args:?}"), &out);
     }
@@ -125,11 +131,16 @@ fn json_output_escapes_and_round_trips() {
     let path = evil_file(dir.path(), "evil.jsonl");
     for format in ["jsonl", "json"] {
         let (out, _) = chatlint(&["score", "--format", format], &path);
-        assert!(!out.contains('\u{1b}') && !out.contains('\u{7}'), "raw controls in JSON");
+        assert!(
+            !out.contains('\u{1b}') && !out.contains('\u{7}'),
+            "raw controls in JSON"
+        );
         let cards: Vec<Value> = if format == "json" {
             serde_json::from_str(&out).unwrap()
         } else {
-            out.lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+            out.lines()
+                .map(|l| serde_json::from_str(l).unwrap())
+                .collect()
         };
         assert_eq!(cards.len(), 2);
         assert_eq!(cards[0]["id"], EVIL_ID);
@@ -142,7 +153,10 @@ fn json_output_escapes_and_round_trips() {
             .flat_map(|r| r["findings"].as_array().unwrap().clone())
             .map(|f| f["excerpt"].as_str().unwrap().to_string())
             .collect();
-        assert!(excerpts.iter().any(|e| e.contains('\u{1b}')), "{excerpts:?}");
+        assert!(
+            excerpts.iter().any(|e| e.contains('\u{1b}')),
+            "{excerpts:?}"
+        );
     }
 }
 
@@ -178,21 +192,37 @@ fn redact_masks_personal_data_everywhere_text_is_written() {
     let redacted = run(&["score", "--format", "jsonl", "--redact"]);
     assert!(leaks(&plain), "the fixture must carry personal data");
     assert!(!leaks(&redacted), "{redacted}");
-    assert!(redacted.contains("[email]") && redacted.contains("[phone]") && redacted.contains("[card]"));
+    assert!(
+        redacted.contains("[email]") && redacted.contains("[phone]") && redacted.contains("[card]")
+    );
     // Non-Luhn digit runs are left alone.
     let check = run(&["check", "--color", "never", "--redact", "--format", "full"]);
     assert!(!leaks(&check), "{check}");
     assert!(check.contains("4111 1111 1111 1112"), "{check}");
-    let concise = run(&["check", "--color", "never", "--redact", "--format", "concise"]);
+    let concise = run(&[
+        "check", "--color", "never", "--redact", "--format", "concise",
+    ]);
     assert!(!leaks(&concise), "{concise}");
     // Scores are the same: the rules saw the original text.
-    let score_of = |s: &str| -> Value { serde_json::from_str::<Value>(s.lines().next().unwrap()).unwrap()["score"].clone() };
+    let score_of = |s: &str| -> Value {
+        serde_json::from_str::<Value>(s.lines().next().unwrap()).unwrap()["score"].clone()
+    };
     assert_eq!(score_of(&plain), score_of(&redacted));
     // Offsets still refer to the original message.
     let a: Value = serde_json::from_str(plain.lines().next().unwrap()).unwrap();
     let b: Value = serde_json::from_str(redacted.lines().next().unwrap()).unwrap();
-    for (ra, rb) in a["rules"].as_object().unwrap().values().zip(b["rules"].as_object().unwrap().values()) {
-        for (fa, fb) in ra["findings"].as_array().unwrap().iter().zip(rb["findings"].as_array().unwrap()) {
+    for (ra, rb) in a["rules"]
+        .as_object()
+        .unwrap()
+        .values()
+        .zip(b["rules"].as_object().unwrap().values())
+    {
+        for (fa, fb) in ra["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .zip(rb["findings"].as_array().unwrap())
+        {
             assert_eq!((&fa["start"], &fa["end"]), (&fb["start"], &fb["end"]));
         }
     }

@@ -289,7 +289,10 @@ fn swallowed_rows(cols: &Columns, row: &csv::StringRecord) -> Option<usize> {
         .filter(|f| f.contains('\n'))
         .flat_map(|f| f.lines().skip(1))
         .filter(|line| {
-            let cells: Vec<&str> = line.split(',').map(|c| c.trim().trim_matches('"')).collect();
+            let cells: Vec<&str> = line
+                .split(',')
+                .map(|c| c.trim().trim_matches('"'))
+                .collect();
             cells.get(role_col).is_some_and(|r| role_of(r).is_some())
                 && ts_col.is_none_or(|t| {
                     cells

@@ -71,7 +71,9 @@ impl Snippet {
             .map(|c| match c {
                 c if c.is_control() => ' ',
                 // Bidi overrides: as wide in UTF-8 as the replacement character.
-                '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' => '\u{FFFD}',
+                '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' => {
+                    '\u{FFFD}'
+                }
                 c => c,
             })
             .collect();
@@ -114,7 +116,12 @@ impl fmt::Display for RecordReport<'_> {
         // Messages quote the input (e.g. an unknown `role` value): keep its
         // escapes and controls away from the terminal.
         let location = e.location.to_string();
-        write!(f, "skipped record at {}: {}", sanitize(&location), sanitize(&e.message))?;
+        write!(
+            f,
+            "skipped record at {}: {}",
+            sanitize(&location),
+            sanitize(&e.message)
+        )?;
         if let Some(id) = &e.conversation {
             write!(f, " (conversation {:?})", sanitize(id))?;
         }
