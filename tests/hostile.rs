@@ -508,3 +508,27 @@ fn json_nested_100000_levels_deep() {
         assert!(r.code == 0 || r.code == 2, "{format}");
     }
 }
+
+#[test]
+fn livechat_two_failing_records_with_one_id() {
+    // Found while fuzzing: the importer indexed `usize::MAX` and panicked.
+    let r = run_args(
+        &["--input-format", "livechat"],
+        &[&fixture("fuzz/livechat/same-id-both-fail.json")],
+    );
+    assert_eq!((r.counts(), r.code), ((2, 0, 2), 2));
+}
+
+#[test]
+fn error_reports_keep_escapes_from_the_terminal() {
+    // Found while fuzzing: serde's messages quote the input verbatim.
+    let dir = fixture("fuzz/native");
+    for case in std::fs::read_dir(dir).unwrap() {
+        let r = run(&[&case.unwrap().path()]);
+        assert!(
+            !r.stderr.contains('\u{7f}') && !r.stderr.contains('\u{1b}'),
+            "{}",
+            r.stderr
+        );
+    }
+}
