@@ -90,6 +90,7 @@ pub fn run(args: ConvertArgs) -> miette::Result<u8> {
                             Ok(conv) => put(&conv),
                             Err(e) => {
                                 skipped += 1;
+                                let e = if redact { e.redacted() } else { e };
                                 let _ = err.write_all(report(&RecordReport(&e), color).as_bytes());
                             }
                         }
@@ -101,6 +102,7 @@ pub fn run(args: ConvertArgs) -> miette::Result<u8> {
                             Ok(conv) => put(&conv),
                             Err(e) => {
                                 skipped += 1;
+                                let e = if redact { e.redacted() } else { e };
                                 let _ = err.write_all(report(&RecordReport(&e), color).as_bytes());
                             }
                         }

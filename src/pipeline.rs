@@ -62,6 +62,11 @@ impl Engine {
 
     fn skip(&self, e: &RecordError, p: &mut Processed) {
         p.skipped += 1;
+        if self.renderer.redacts() {
+            let e = e.redacted();
+            p.diagnostics.push_str(&self.report(&RecordReport(&e)));
+            return;
+        }
         p.diagnostics.push_str(&self.report(&RecordReport(e)));
     }
 

@@ -231,3 +231,30 @@ fn redact_masks_personal_data_everywhere_text_is_written() {
     assert!(converted.contains("call me email [email]"), "{converted}");
     assert!(leaks(&run(&["convert"])));
 }
+
+#[test]
+fn redact_covers_error_reports_quoting_the_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bad.jsonl");
+    std::fs::write(
+        &path,
+        "{\"id\":\"x\",\"messages\":[{\"role\":\"customer\",\"text\":\"mail jane@example.com, card 4111111111111111\"},{\"role\":\"bogus\",\"text\":\"+44 20 7946 0958\"}]}\n",
+    )
+    .unwrap();
+    for cmd in ["score", "check", "convert"] {
+        let out = Command::cargo_bin("chatlint")
+            .unwrap()
+            .args([cmd, "--redact"])
+            .arg(&path)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("skipped record"), "{err}");
+        assert!(
+            !err.contains("jane@example.com")
+                && !err.contains("4111111111111111")
+                && !err.contains("7946"),
+            "{cmd}: {err}"
+        );
+    }
+}

@@ -104,6 +104,19 @@ impl RecordError {
         self.conversation = id;
         self
     }
+
+    /// The error with e-mail addresses, phone numbers and card numbers in
+    /// its message and excerpt masked (`--redact`).
+    pub fn redacted(&self) -> RecordError {
+        let mut e = self.clone();
+        e.message = crate::redact::redact(&e.message).into_owned();
+        if let Some(s) = e.snippet.as_mut() {
+            let (text, span) = crate::redact::redact_with_span(&s.text, Some((s.offset, s.offset)));
+            s.offset = span.map_or(0, |x| x.0);
+            s.text = text.into_owned();
+        }
+        e
+    }
 }
 
 /// The miette view of a [`RecordError`].

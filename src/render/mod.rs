@@ -54,4 +54,9 @@ pub trait Renderer: Send + Sync {
     }
     /// After the last conversation.
     fn end(&self, _summary: &Summary, _out: &mut Vec<u8>) {}
+    /// Whether transcript text quoted in error reports is to be redacted
+    /// too (`--redact`).
+    fn redacts(&self) -> bool {
+        false
+    }
 }

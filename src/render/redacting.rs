@@ -69,4 +69,8 @@ impl Renderer for Redacting {
     fn end(&self, summary: &Summary, out: &mut Vec<u8>) {
         self.inner.end(summary, out)
     }
+
+    fn redacts(&self) -> bool {
+        true
+    }
 }
