@@ -85,6 +85,7 @@ fn score(args: ScoreArgs) -> miette::Result<u8> {
             rules: enabled_rules(&settings),
         }),
     };
+    let renderer = redacting(renderer, args.input.redact, false);
     let fail_under = args.fail_under;
     execute(&args.input, settings, renderer, |s| {
         fail_under.is_some_and(|min| s.lowest.is_some_and(|l| l < min))
@@ -101,12 +102,25 @@ fn check(args: CheckArgs) -> miette::Result<u8> {
         style,
         format: args.format,
     });
+    let renderer = redacting(renderer, args.input.redact, true);
     let threshold = args.fail_on.threshold();
     execute(&args.input, settings, renderer, |s| match threshold {
         Some(crate::rules::Severity::Error) => s.errors > 0,
         Some(crate::rules::Severity::Warning) => s.errors + s.warnings > 0,
         None => false,
     })
+}
+
+/// `--redact`: masks personal data in what `renderer` writes.
+fn redacting(renderer: Box<dyn Renderer>, redact: bool, messages: bool) -> Box<dyn Renderer> {
+    if redact {
+        Box::new(crate::render::Redacting {
+            inner: renderer,
+            messages,
+        })
+    } else {
+        renderer
+    }
 }
 
 fn enabled_rules(settings: &Settings) -> Vec<usize> {

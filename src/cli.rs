@@ -62,6 +62,11 @@ pub struct InputArgs {
     /// Report on stderr how each file was read and what was ignored.
     #[arg(long, short = 'v')]
     pub verbose: bool,
+
+    /// Mask e-mail addresses, phone numbers and card numbers in the text
+    /// written out (excerpts, notes, message lines); scores are unchanged.
+    #[arg(long)]
+    pub redact: bool,
 }
 
 #[derive(Args, Debug)]
@@ -117,6 +122,11 @@ pub struct ConvertArgs {
     /// Report on stderr how each file was read and what was ignored.
     #[arg(long, short = 'v')]
     pub verbose: bool,
+
+    /// Mask e-mail addresses, phone numbers and card numbers in message
+    /// texts and rating comments.
+    #[arg(long)]
+    pub redact: bool,
 }
 
 /// What `convert` writes.

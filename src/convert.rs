@@ -46,7 +46,23 @@ pub fn run(args: ConvertArgs) -> miette::Result<u8> {
     };
     let (mut written, mut skipped, mut problems) = (0usize, 0usize, missing.len());
     let mut failure: Option<std::io::Error> = None;
+    let redact = args.redact;
     let write = |conv: &Conversation, out: &mut dyn Write| -> std::io::Result<()> {
+        if redact {
+            let mut conv = conv.clone();
+            for m in &mut conv.messages {
+                if let std::borrow::Cow::Owned(t) = crate::redact::redact(&m.text) {
+                    m.text = t.into();
+                }
+            }
+            if let Some(c) = conv.rating.as_mut().and_then(|r| r.comment.as_mut()) {
+                if let std::borrow::Cow::Owned(t) = crate::redact::redact(c) {
+                    *c = t.into();
+                }
+            }
+            serde_json::to_writer(&mut *out, &conv)?;
+            return out.write_all(b"\n");
+        }
         serde_json::to_writer(&mut *out, conv)?;
         out.write_all(b"\n")
     };
@@ -74,6 +90,7 @@ pub fn run(args: ConvertArgs) -> miette::Result<u8> {
                             Ok(conv) => put(&conv),
                             Err(e) => {
                                 skipped += 1;
+                                let e = if redact { e.redacted() } else { e };
                                 let _ = err.write_all(report(&RecordReport(&e), color).as_bytes());
                             }
                         }
@@ -85,6 +102,7 @@ pub fn run(args: ConvertArgs) -> miette::Result<u8> {
                             Ok(conv) => put(&conv),
                             Err(e) => {
                                 skipped += 1;
+                                let e = if redact { e.redacted() } else { e };
                                 let _ = err.write_all(report(&RecordReport(&e), color).as_bytes());
                             }
                         }

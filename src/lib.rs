@@ -14,6 +14,7 @@ pub mod model;
 pub mod phrases;
 pub mod pipeline;
 pub mod progress;
+pub mod redact;
 pub mod render;
 pub mod rules;
 pub mod score;

@@ -42,6 +42,9 @@ pub struct Processed {
     pub problems: usize,
     /// Rendered error reports, for stderr.
     pub diagnostics: String,
+    /// `(conversation id, where it was read)` of each scored conversation,
+    /// to warn about ids seen more than once.
+    pub ids: Vec<(String, String)>,
 }
 
 impl Engine {
@@ -57,10 +60,16 @@ impl Engine {
         self.renderer.record(&card, conv, source, &mut p.out);
         p.rendered += 1;
         p.digests.push(Digest::of(&card));
+        p.ids.push((card.id, source.to_string()));
     }
 
     fn skip(&self, e: &RecordError, p: &mut Processed) {
         p.skipped += 1;
+        if self.renderer.redacts() {
+            let e = e.redacted();
+            p.diagnostics.push_str(&self.report(&RecordReport(&e)));
+            return;
+        }
         p.diagnostics.push_str(&self.report(&RecordReport(e)));
     }
 
@@ -123,6 +132,8 @@ struct Writer<'w> {
     summary: Summary,
     separator: &'static [u8],
     progress: Progress,
+    /// Hashes of the conversation ids seen so far.
+    seen: std::collections::HashSet<u64>,
 }
 
 impl Writer<'_> {
@@ -141,6 +152,18 @@ impl Writer<'_> {
         self.out.write_all(&p.out)?;
         for d in &p.digests {
             self.summary.add(d);
+        }
+        for (id, at) in &p.ids {
+            let mut h = std::hash::DefaultHasher::new();
+            std::hash::Hash::hash(id, &mut h);
+            if !self.seen.insert(std::hash::Hasher::finish(&h)) {
+                let _ = writeln!(
+                    self.err,
+                    "chatlint: warning: conversation id {:?} appears more than once (again at {}); each is scored",
+                    crate::render::terminal::sanitize(id),
+                    crate::render::terminal::sanitize(at)
+                );
+            }
         }
         for _ in 0..p.skipped {
             self.summary.skip();
@@ -170,6 +193,7 @@ pub fn run(
         summary: Summary::default(),
         separator,
         progress: Progress::new(engine.progress),
+        seen: std::collections::HashSet::new(),
     };
     if threads <= 1 {
         run_inline(engine, sources, opts, &mut writer)?;

@@ -235,6 +235,11 @@ fn add_row(
             row.len()
         ));
     }
+    if let Some(swallowed) = swallowed_rows(cols, row) {
+        return Err(format!(
+            "a quoted field runs on over {swallowed} line(s) that look like rows of their own (a quote left open?); those rows are not scored"
+        ));
+    }
     let role_text = cols.get(row, "role").ok_or("missing role")?;
     let role = role_of(role_text).ok_or_else(|| {
         format!("unknown role {role_text:?} (use agent, customer, bot or system)")
@@ -271,6 +276,32 @@ fn add_row(
         internal,
     });
     Ok(())
+}
+
+/// Lines inside a field that read like rows of the file (a role in the role
+/// column, and a timestamp in the timestamp column when there is one): the
+/// mark of a quote left open, which swallows the rows after it.
+fn swallowed_rows(cols: &Columns, row: &csv::StringRecord) -> Option<usize> {
+    let role_col = *cols.idx.get("role")?;
+    let ts_col = cols.idx.get("timestamp").copied();
+    let n = row
+        .iter()
+        .filter(|f| f.contains('\n'))
+        .flat_map(|f| f.lines().skip(1))
+        .filter(|line| {
+            let cells: Vec<&str> = line
+                .split(',')
+                .map(|c| c.trim().trim_matches('"'))
+                .collect();
+            cells.get(role_col).is_some_and(|r| role_of(r).is_some())
+                && ts_col.is_none_or(|t| {
+                    cells
+                        .get(t)
+                        .is_some_and(|v| timestamp::parse_str(v).is_some())
+                })
+        })
+        .count();
+    (n > 0).then_some(n)
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 //! that cannot be read at all. Both render as miette reports that name the
 //! file, line and column, with the offending line shown when we have it.
 
+use crate::render::terminal::sanitize;
 use miette::{Diagnostic, MietteSpanContents, SourceCode, SourceSpan, SpanContents};
 use std::fmt;
 
@@ -67,7 +68,14 @@ impl Snippet {
         }
         let text: String = String::from_utf8_lossy(&line[start..end])
             .chars()
-            .map(|c| if c.is_control() { ' ' } else { c })
+            .map(|c| match c {
+                c if c.is_control() => ' ',
+                // Bidi overrides: as wide in UTF-8 as the replacement character.
+                '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' => {
+                    '\u{FFFD}'
+                }
+                c => c,
+            })
             .collect();
         Snippet {
             offset: (col - start).min(text.len()),
@@ -96,6 +104,19 @@ impl RecordError {
         self.conversation = id;
         self
     }
+
+    /// The error with e-mail addresses, phone numbers and card numbers in
+    /// its message and excerpt masked (`--redact`).
+    pub fn redacted(&self) -> RecordError {
+        let mut e = self.clone();
+        e.message = crate::redact::redact(&e.message).into_owned();
+        if let Some(s) = e.snippet.as_mut() {
+            let (text, span) = crate::redact::redact_with_span(&s.text, Some((s.offset, s.offset)));
+            s.offset = span.map_or(0, |x| x.0);
+            s.text = text.into_owned();
+        }
+        e
+    }
 }
 
 /// The miette view of a [`RecordError`].
@@ -105,9 +126,17 @@ pub struct RecordReport<'e>(pub &'e RecordError);
 impl fmt::Display for RecordReport<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let e = self.0;
-        write!(f, "skipped record at {}: {}", e.location, e.message)?;
+        // Messages quote the input (e.g. an unknown `role` value): keep its
+        // escapes and controls away from the terminal.
+        let location = e.location.to_string();
+        write!(
+            f,
+            "skipped record at {}: {}",
+            sanitize(&location),
+            sanitize(&e.message)
+        )?;
         if let Some(id) = &e.conversation {
-            write!(f, " (conversation {id:?})")?;
+            write!(f, " (conversation {:?})", sanitize(id))?;
         }
         Ok(())
     }
@@ -158,7 +187,7 @@ impl SourceCode for Snippet {
 
 /// A source that could not be read (missing, unreadable, unknown format).
 #[derive(Debug, thiserror::Error, Diagnostic)]
-#[error("{source_name}: {message}")]
+#[error("{}: {}", sanitize(.source_name), sanitize(.message))]
 #[diagnostic(code(chatlint::input::source))]
 pub struct SourceError {
     pub source_name: String,

@@ -277,12 +277,99 @@ fn looks_utf16(head: &[u8]) -> bool {
 /// Reads one source and hands its batches to `emit`, in order. Problems are
 /// emitted too, after everything that could be read before them.
 pub fn read_source(source: &Source, opts: &ReadOptions, emit: &mut dyn FnMut(Batch)) {
+    match open(source) {
+        Ok(r) => read_from(source, r, opts, emit),
+        Err(e) => emit(Batch::Problem(SourceError::new(
+            source.name.to_string(),
+            io_message(&e),
+        ))),
+    }
+}
+
+/// Like [`read_source`], from an already opened (and decompressed) reader;
+/// for CSV, `source.path` must be `None` unless it names the same bytes.
+pub fn read_from(
+    source: &Source,
+    reader: Box<dyn BufRead + Send>,
+    opts: &ReadOptions,
+    emit: &mut dyn FnMut(Batch),
+) {
+    // A read error (a truncated .gz, an I/O error) ends the input where it
+    // happens: everything before it is still read, then the error reported.
+    let failure = Arc::new(std::sync::Mutex::new(None));
+    let reader = Box::new(Salvage {
+        inner: reader,
+        failure: Arc::clone(&failure),
+    });
+    read_salvaged(source, reader, opts, emit);
+    let failure = failure.lock().map(|mut f| f.take()).unwrap_or(None);
+    if let Some(e) = failure {
+        emit(Batch::Problem(SourceError::new(
+            source.name.to_string(),
+            format!("{e} (reading stopped here; everything before was read)"),
+        )));
+    }
+}
+
+/// Reads through to the first error, which it keeps and turns into the end
+/// of the input.
+struct Salvage {
+    inner: Box<dyn BufRead + Send>,
+    failure: Arc<std::sync::Mutex<Option<String>>>,
+}
+
+impl Salvage {
+    fn failed(&self) -> bool {
+        self.failure.lock().map_or(true, |f| f.is_some())
+    }
+}
+
+impl Read for Salvage {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let got = self.fill_buf()?;
+        let n = got.len().min(buf.len());
+        buf[..n].copy_from_slice(&got[..n]);
+        self.consume(n);
+        Ok(n)
+    }
+}
+
+impl BufRead for Salvage {
+    fn fill_buf(&mut self) -> std::io::Result<&[u8]> {
+        if self.failed() {
+            return Ok(&[]);
+        }
+        let empty = loop {
+            match self.inner.fill_buf() {
+                Ok(b) => break b.is_empty(),
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    if let Ok(mut f) = self.failure.lock() {
+                        *f = Some(io_message(&e));
+                    }
+                    break true;
+                }
+            }
+        };
+        if empty {
+            return Ok(&[]);
+        }
+        self.inner.fill_buf()
+    }
+
+    fn consume(&mut self, n: usize) {
+        self.inner.consume(n)
+    }
+}
+
+fn read_salvaged(
+    source: &Source,
+    mut reader: Box<dyn BufRead + Send>,
+    opts: &ReadOptions,
+    emit: &mut dyn FnMut(Batch),
+) {
     let name = source.name.to_string();
     let problem = |msg: String| Batch::Problem(SourceError::new(name.clone(), msg));
-    let mut reader = match open(source) {
-        Ok(r) => r,
-        Err(e) => return emit(problem(io_message(&e))),
-    };
     let mut head = Vec::new();
     if let Err(e) = peek(&mut reader, 4096, &mut head) {
         return emit(problem(io_message(&e)));

@@ -45,7 +45,8 @@ impl CheckRenderer {
         );
         let msg = conv.messages.get(f.message);
         let mut location = format!(
-            "{source} conversation {} message {}",
+            "{} conversation {} message {}",
+            sanitize(source),
             sanitize(&card.id),
             f.message
         );
@@ -96,7 +97,8 @@ impl CheckRenderer {
     ) {
         let _ = writeln!(
             out,
-            "{source}: {}#{} {}[{}]: {}",
+            "{}: {}#{} {}[{}]: {}",
+            sanitize(source),
             sanitize(&card.id),
             f.message,
             self.severity(r.severity),

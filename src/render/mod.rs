@@ -6,12 +6,14 @@
 mod check;
 mod csv;
 mod json;
+mod redacting;
 mod table;
 pub mod terminal;
 
 pub use check::CheckRenderer;
 pub use csv::CsvRenderer;
 pub use json::{JsonRenderer, JsonlRenderer};
+pub use redacting::Redacting;
 pub use table::TableRenderer;
 
 use crate::model::Conversation;
@@ -52,4 +54,9 @@ pub trait Renderer: Send + Sync {
     }
     /// After the last conversation.
     fn end(&self, _summary: &Summary, _out: &mut Vec<u8>) {}
+    /// Whether transcript text quoted in error reports is to be redacted
+    /// too (`--redact`).
+    fn redacts(&self) -> bool {
+        false
+    }
 }

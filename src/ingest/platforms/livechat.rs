@@ -188,7 +188,10 @@ pub fn import(ctx: &mut Ctx, docs: &[&str]) -> Vec<Item> {
                     let id = peek_field(raw, "id");
                     // The chat's other threads are not scored without this one.
                     if let Some(&i) = id.as_ref().and_then(|id| by_id.get(id)) {
-                        slots[i] = None;
+                        // usize::MAX: an earlier record of this id failed too.
+                        if let Some(slot) = slots.get_mut(i) {
+                            *slot = None;
+                        }
                     }
                     if let Some(id) = &id {
                         by_id.insert(id.clone(), usize::MAX);

@@ -1,0 +1,5 @@
+#![no_main]
+//! The sunshine platform importer.
+#[path = "common.rs"]
+mod common;
+libfuzzer_sys::fuzz_target!(|data: &[u8]| common::drive(chatlint::ingest::InputFormat::Sunshine, data));

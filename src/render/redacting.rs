@@ -1,0 +1,76 @@
+//! `--redact` for any renderer: the scorecard's excerpts and notes (and, for
+//! terminal renderers, the message text they show) are masked with
+//! [`crate::redact`] before the inner renderer formats them. Verdicts and
+//! scores are untouched: the rules ran on the original text. In JSON output
+//! `start`/`end` keep referring to the original message, so an excerpt may
+//! differ from `text[start..end]` once redacted.
+
+use super::Renderer;
+use crate::model::Conversation;
+use crate::redact::{redact, redact_with_span};
+use crate::score::Scorecard;
+use crate::summary::Summary;
+
+pub struct Redacting {
+    pub inner: Box<dyn Renderer>,
+    /// Also mask the message text handed to the inner renderer, moving
+    /// finding offsets onto the masked text (for `check`'s message lines).
+    pub messages: bool,
+}
+
+impl Renderer for Redacting {
+    fn begin(&self, out: &mut Vec<u8>) {
+        self.inner.begin(out)
+    }
+
+    fn record(&self, card: &Scorecard, conv: &Conversation, source: &str, out: &mut Vec<u8>) {
+        let mut card = card.clone();
+        for r in &mut card.rules {
+            for f in &mut r.findings {
+                f.excerpt = redact(&f.excerpt).into_owned();
+                f.note = redact(&f.note).into_owned();
+            }
+        }
+        if !self.messages {
+            return self.inner.record(&card, conv, source, out);
+        }
+        let mut conv = conv.clone();
+        for (i, m) in conv.messages.iter_mut().enumerate() {
+            let mut changed = None;
+            for f in card
+                .rules
+                .iter_mut()
+                .flat_map(|r| r.findings.iter_mut())
+                .filter(|f| f.message == i)
+            {
+                let (text, span) = redact_with_span(&m.text, f.start.zip(f.end));
+                f.start = span.map(|s| s.0);
+                f.end = span.map(|s| s.1);
+                if let std::borrow::Cow::Owned(t) = text {
+                    changed = Some(t);
+                }
+            }
+            match changed {
+                Some(t) => m.text = t.into(),
+                None => {
+                    if let std::borrow::Cow::Owned(t) = redact(&m.text) {
+                        m.text = t.into();
+                    }
+                }
+            }
+        }
+        self.inner.record(&card, &conv, source, out)
+    }
+
+    fn separator(&self) -> &'static [u8] {
+        self.inner.separator()
+    }
+
+    fn end(&self, summary: &Summary, out: &mut Vec<u8>) {
+        self.inner.end(summary, out)
+    }
+
+    fn redacts(&self) -> bool {
+        true
+    }
+}
