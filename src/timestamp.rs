@@ -142,6 +142,40 @@ pub fn iso_week(ms: Millis) -> Option<String> {
     Some(format!("{:04}-W{:02}", w.year(), w.week()))
 }
 
+/// A timestamp: an RFC 3339 / ISO 8601 string, or epoch seconds or
+/// milliseconds, read to UTC milliseconds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Ts(pub Millis);
+
+impl<'de> serde::Deserialize<'de> for Ts {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = Ts;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a timestamp (RFC 3339 text or epoch seconds/milliseconds)")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Ts, E> {
+                parse_str(v)
+                    .map(Ts)
+                    .ok_or_else(|| E::custom(format!("invalid timestamp {v:?}")))
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Ts, E> {
+                from_epoch(v)
+                    .map(Ts)
+                    .ok_or_else(|| E::custom(format!("invalid timestamp {v}")))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Ts, E> {
+                self.visit_f64(v as f64)
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Ts, E> {
+                self.visit_f64(v as f64)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
 /// Serde helper: an optional timestamp as an RFC 3339 string.
 pub fn serialize_opt<S: serde::Serializer>(v: &Option<Millis>, s: S) -> Result<S::Ok, S::Error> {
     match v {

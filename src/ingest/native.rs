@@ -3,8 +3,8 @@
 //! input buffer wherever the JSON text allows.
 
 use super::error::{Location, RecordError, Snippet};
-use crate::model::{Conversation, Customer, Message, Millis, Rating, Role, Text};
-use crate::timestamp;
+use crate::model::{Conversation, Customer, Message, Rating, Role, Text};
+use crate::timestamp::Ts;
 use serde::de::{self, Deserializer, Visitor};
 use serde::Deserialize;
 use std::borrow::Cow;
@@ -119,38 +119,6 @@ impl<'de: 'a, 'a> Deserialize<'de> for Str<'a> {
             }
         }
         d.deserialize_str(V)
-    }
-}
-
-/// A timestamp: an RFC 3339 string or epoch seconds / milliseconds.
-struct Ts(Millis);
-
-impl<'de> Deserialize<'de> for Ts {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl Visitor<'_> for V {
-            type Value = Ts;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("an RFC 3339 timestamp or epoch seconds/milliseconds")
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Ts, E> {
-                timestamp::parse_str(v)
-                    .map(Ts)
-                    .ok_or_else(|| E::custom(format!("invalid timestamp {v:?}")))
-            }
-            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Ts, E> {
-                timestamp::from_epoch(v)
-                    .map(Ts)
-                    .ok_or_else(|| E::custom(format!("invalid timestamp {v}")))
-            }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Ts, E> {
-                self.visit_f64(v as f64)
-            }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Ts, E> {
-                self.visit_f64(v as f64)
-            }
-        }
-        d.deserialize_any(V)
     }
 }
 

@@ -23,7 +23,6 @@ pub mod zendesk_chat;
 use super::error::{Location, RecordError, Snippet, SourceError};
 use super::{io_message, Batch, InputFormat, ReadOptions, Source};
 use crate::model::{Message, Millis};
-use crate::timestamp;
 use serde::de::{self, DeserializeOwned, Deserializer, Visitor};
 use serde_json::value::RawValue;
 use serde_json::Value;
@@ -719,39 +718,7 @@ pub fn peek_field(raw: &str, key: &str) -> Option<String> {
 // ---------------------------------------------------------------------------
 // Values shared by the importers.
 
-/// A timestamp: an RFC 3339 / ISO 8601 string, or epoch seconds or
-/// milliseconds, read to UTC milliseconds.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Ts(pub Millis);
-
-impl<'de> serde::Deserialize<'de> for Ts {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl Visitor<'_> for V {
-            type Value = Ts;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a timestamp (RFC 3339 text or epoch seconds/milliseconds)")
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Ts, E> {
-                timestamp::parse_str(v)
-                    .map(Ts)
-                    .ok_or_else(|| E::custom(format!("invalid timestamp {v:?}")))
-            }
-            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Ts, E> {
-                timestamp::from_epoch(v)
-                    .map(Ts)
-                    .ok_or_else(|| E::custom(format!("invalid timestamp {v}")))
-            }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Ts, E> {
-                self.visit_f64(v as f64)
-            }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Ts, E> {
-                self.visit_f64(v as f64)
-            }
-        }
-        d.deserialize_any(V)
-    }
-}
+pub use crate::timestamp::Ts;
 
 /// An identifier: a string, or a number written as one.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
