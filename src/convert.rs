@@ -5,7 +5,7 @@
 
 use crate::cli::{ColorChoice, ConvertArgs, ConvertFormat};
 use crate::ingest::error::RecordReport;
-use crate::ingest::{self, native, Batch, ReadOptions};
+use crate::ingest::{self, ReadOptions};
 use crate::model::Conversation;
 use miette::IntoDiagnostic;
 use std::io::{IsTerminal, Write};
@@ -79,39 +79,17 @@ pub fn run(args: ConvertArgs) -> miette::Result<u8> {
                     }
                 }
             };
-            match batch {
-                Batch::Native {
-                    source,
-                    data,
-                    records,
-                } => {
-                    for r in records {
-                        match native::parse(&data[r.range.clone()], &source, r.at) {
-                            Ok(conv) => put(&conv),
-                            Err(e) => {
-                                skipped += 1;
-                                let e = if redact { e.redacted() } else { e };
-                                let _ = err.write_all(report(&RecordReport(&e), color).as_bytes());
-                            }
-                        }
-                    }
+            let problem = batch.for_each(|record, _, _| match record {
+                Ok(conv) => put(conv),
+                Err(e) => {
+                    skipped += 1;
+                    let e = if redact { e.redacted() } else { e };
+                    let _ = err.write_all(report(&RecordReport(&e), color).as_bytes());
                 }
-                Batch::Built { items, .. } => {
-                    for item in items {
-                        match item {
-                            Ok(conv) => put(&conv),
-                            Err(e) => {
-                                skipped += 1;
-                                let e = if redact { e.redacted() } else { e };
-                                let _ = err.write_all(report(&RecordReport(&e), color).as_bytes());
-                            }
-                        }
-                    }
-                }
-                Batch::Problem(e) => {
-                    problems += 1;
-                    let _ = err.write_all(report(&e, color).as_bytes());
-                }
+            });
+            if let Some(e) = problem {
+                problems += 1;
+                let _ = err.write_all(report(&e, color).as_bytes());
             }
         });
     }

@@ -7,7 +7,7 @@
 use crate::analysis::{Analysis, Metrics};
 use crate::config::Settings;
 use crate::ingest::error::{RecordError, RecordReport, SourceError};
-use crate::ingest::{self, native, Batch, ReadOptions, Source};
+use crate::ingest::{self, Batch, ReadOptions, Source};
 use crate::model::Conversation;
 use crate::progress::Progress;
 use crate::render::Renderer;
@@ -96,30 +96,18 @@ impl Engine {
     /// Processes one batch.
     pub fn process(&self, batch: Batch) -> Processed {
         let mut p = Processed::default();
-        match batch {
-            Batch::Native {
-                source,
-                data,
-                records,
-            } => {
-                for r in records {
-                    match native::parse(&data[r.range.clone()], &source, r.at) {
-                        Ok(conv) => {
-                            self.score_one(&conv, &format!("{source}:{}", r.at.line), &mut p)
-                        }
-                        Err(e) => self.skip(&e, &mut p),
-                    }
-                }
+        let problem = batch.for_each(|record, source, line| match record {
+            Ok(conv) => {
+                let place = match line {
+                    Some(line) => format!("{source}:{line}"),
+                    None => source.to_string(),
+                };
+                self.score_one(conv, &place, &mut p)
             }
-            Batch::Built { source, items } => {
-                for item in items {
-                    match item {
-                        Ok(conv) => self.score_one(&conv, &source, &mut p),
-                        Err(e) => self.skip(&e, &mut p),
-                    }
-                }
-            }
-            Batch::Problem(e) => self.problem(&e, &mut p),
+            Err(e) => self.skip(&e, &mut p),
+        });
+        if let Some(e) = problem {
+            self.problem(&e, &mut p);
         }
         p
     }

@@ -95,6 +95,42 @@ pub enum Batch {
     Problem(SourceError),
 }
 
+/// One record of a batch, parsed: a conversation or why it could not be read.
+pub type Record<'r, 'a> = Result<&'r Conversation<'a>, RecordError>;
+
+impl Batch {
+    /// Parses the batch's records and hands each to `each`, in order, with
+    /// the source's name and (for native records) the line it starts on.
+    /// A batch that is a problem with the input is returned instead.
+    pub fn for_each(self, mut each: impl FnMut(Record, &str, Option<u64>)) -> Option<SourceError> {
+        match self {
+            Batch::Native {
+                source,
+                data,
+                records,
+            } => {
+                for r in records {
+                    match native::parse(&data[r.range.clone()], &source, r.at) {
+                        Ok(conv) => each(Ok(&conv), &source, Some(r.at.line)),
+                        Err(e) => each(Err(e), &source, Some(r.at.line)),
+                    }
+                }
+                None
+            }
+            Batch::Built { source, items } => {
+                for item in items {
+                    match item {
+                        Ok(conv) => each(Ok(&conv), &source, None),
+                        Err(e) => each(Err(e), &source, None),
+                    }
+                }
+                None
+            }
+            Batch::Problem(e) => Some(e),
+        }
+    }
+}
+
 /// File name endings read when walking a directory.
 const TRANSCRIPT_EXTENSIONS: &[&str] = &["jsonl", "ndjson", "json", "csv"];
 
