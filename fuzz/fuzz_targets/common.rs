@@ -5,7 +5,7 @@
 
 use chatlint::config::Settings;
 use chatlint::ingest::error::RecordReport;
-use chatlint::ingest::{self, native, Batch, InputFormat, ReadOptions, Source};
+use chatlint::ingest::{self, native, InputFormat, ReadOptions, Source};
 use chatlint::model::Conversation;
 use chatlint::pipeline::{Engine, Processed};
 use chatlint::render::terminal::Style;
@@ -61,6 +61,7 @@ fn engines() -> &'static [(Kind, Engine)] {
                         settings,
                         renderer,
                         color_errors: false,
+                        progress: false,
                     },
                 )
             })
@@ -132,28 +133,14 @@ pub fn drive(format: InputFormat, data: &[u8]) {
         ..ReadOptions::default()
     };
     let reader = Box::new(std::io::Cursor::new(data.to_vec()));
-    ingest::read_from(&source, reader, &opts, &mut |batch| match batch {
-        Batch::Native {
-            source,
-            data,
-            records,
-        } => {
-            for r in records {
-                match native::parse(&data[r.range.clone()], &source, r.at) {
-                    Ok(conv) => score(&conv, &source),
-                    Err(e) => report(&RecordReport(&e)),
-                }
-            }
+    ingest::read_from(&source, reader, &opts, &mut |batch| {
+        let problem = batch.for_each(|record, source, _| match record {
+            Ok(conv) => score(conv, source),
+            Err(e) => report(&RecordReport(&e)),
+        });
+        if let Some(e) = problem {
+            report(&e);
         }
-        Batch::Built { source, items } => {
-            for item in items {
-                match item {
-                    Ok(conv) => score(&conv, &source),
-                    Err(e) => report(&RecordReport(&e)),
-                }
-            }
-        }
-        Batch::Problem(e) => report(&e),
     });
 }
 
