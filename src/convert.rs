@@ -79,7 +79,7 @@ pub fn run(args: ConvertArgs) -> miette::Result<u8> {
                     }
                 }
             };
-            let problem = batch.for_each(|record, _, _| match record {
+            let problem = batch.for_each(|record, _| match record {
                 Ok(conv) => put(conv),
                 Err(e) => {
                     skipped += 1;

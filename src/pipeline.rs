@@ -7,7 +7,7 @@
 use crate::analysis::{Analysis, Metrics};
 use crate::config::Settings;
 use crate::ingest::error::{RecordError, RecordReport, SourceError};
-use crate::ingest::{self, Batch, ReadOptions, Source};
+use crate::ingest::{self, Batch, Place, ReadOptions, Source};
 use crate::model::Conversation;
 use crate::progress::Progress;
 use crate::render::Renderer;
@@ -42,14 +42,16 @@ pub struct Processed {
     pub problems: usize,
     /// Rendered error reports, for stderr.
     pub diagnostics: String,
-    /// `(conversation id, where it was read)` of each scored conversation,
+    /// The source the batch came from (one per batch).
+    pub source: String,
+    /// `(conversation id, line it starts on)` of each scored conversation,
     /// to warn about ids seen more than once.
-    pub ids: Vec<(String, String)>,
+    pub ids: Vec<(String, Option<u64>)>,
 }
 
 impl Engine {
     /// Scores one conversation and renders it.
-    pub fn score_one(&self, conv: &Conversation, source: &str, p: &mut Processed) {
+    pub fn score_one(&self, conv: &Conversation, place: Place, p: &mut Processed) {
         let analysis = Analysis::new(conv, &self.rules.matcher);
         let verdicts = self.rules.check(&analysis);
         let metrics = Metrics::of(&analysis);
@@ -57,10 +59,13 @@ impl Engine {
         if p.rendered > 0 {
             p.out.extend_from_slice(self.renderer.separator());
         }
-        self.renderer.record(&card, conv, source, &mut p.out);
+        self.renderer.record(&card, conv, place, &mut p.out);
         p.rendered += 1;
         p.digests.push(Digest::of(&card));
-        p.ids.push((card.id, source.to_string()));
+        if p.source.is_empty() {
+            p.source = place.source.to_string();
+        }
+        p.ids.push((card.id, place.line));
     }
 
     fn skip(&self, e: &RecordError, p: &mut Processed) {
@@ -96,14 +101,8 @@ impl Engine {
     /// Processes one batch.
     pub fn process(&self, batch: Batch) -> Processed {
         let mut p = Processed::default();
-        let problem = batch.for_each(|record, source, line| match record {
-            Ok(conv) => {
-                let place = match line {
-                    Some(line) => format!("{source}:{line}"),
-                    None => source.to_string(),
-                };
-                self.score_one(conv, &place, &mut p)
-            }
+        let problem = batch.for_each(|record, place| match record {
+            Ok(conv) => self.score_one(conv, place, &mut p),
             Err(e) => self.skip(&e, &mut p),
         });
         if let Some(e) = problem {
@@ -141,7 +140,11 @@ impl Writer<'_> {
         for d in &p.digests {
             self.summary.add(d);
         }
-        for (id, at) in &p.ids {
+        for (id, line) in &p.ids {
+            let at = Place {
+                source: &p.source,
+                line: *line,
+            };
             let mut h = std::hash::DefaultHasher::new();
             std::hash::Hash::hash(id, &mut h);
             if !self.seen.insert(std::hash::Hasher::finish(&h)) {
@@ -149,7 +152,7 @@ impl Writer<'_> {
                     self.err,
                     "chatlint: warning: conversation id {:?} appears more than once (again at {}); each is scored",
                     crate::render::terminal::sanitize(id),
-                    crate::render::terminal::sanitize(at)
+                    crate::render::terminal::sanitize(&at.to_string())
                 );
             }
         }

@@ -81,7 +81,7 @@ pub fn assert_terminal_safe(what: &str, s: &str) {
 fn score(conv: &Conversation, source: &str) {
     for (kind, engine) in engines() {
         let mut p = Processed::default();
-        engine.score_one(conv, source, &mut p);
+        engine.score_one(conv, ingest::Place { source, line: None }, &mut p);
         for d in &p.digests {
             assert!(
                 d.score.is_finite() && (0.0..=100.0).contains(&d.score),
@@ -134,8 +134,8 @@ pub fn drive(format: InputFormat, data: &[u8]) {
     };
     let reader = Box::new(std::io::Cursor::new(data.to_vec()));
     ingest::read_from(&source, reader, &opts, &mut |batch| {
-        let problem = batch.for_each(|record, source, _| match record {
-            Ok(conv) => score(conv, source),
+        let problem = batch.for_each(|record, place| match record {
+            Ok(conv) => score(conv, place.source),
             Err(e) => report(&RecordReport(&e)),
         });
         if let Some(e) = problem {

@@ -95,14 +95,31 @@ pub enum Batch {
     Problem(SourceError),
 }
 
+/// Where a conversation comes from: its source, and the line it starts on
+/// (native records). Displayed as `file:line`, formatted only when shown.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Place<'a> {
+    pub source: &'a str,
+    pub line: Option<u64>,
+}
+
+impl std::fmt::Display for Place<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.line {
+            Some(line) => write!(f, "{}:{line}", self.source),
+            None => f.write_str(self.source),
+        }
+    }
+}
+
 /// One record of a batch, parsed: a conversation or why it could not be read.
 pub type Record<'r, 'a> = Result<&'r Conversation<'a>, RecordError>;
 
 impl Batch {
     /// Parses the batch's records and hands each to `each`, in order, with
-    /// the source's name and (for native records) the line it starts on.
+    /// its place in the input.
     /// A batch that is a problem with the input is returned instead.
-    pub fn for_each(self, mut each: impl FnMut(Record, &str, Option<u64>)) -> Option<SourceError> {
+    pub fn for_each(self, mut each: impl FnMut(Record, Place)) -> Option<SourceError> {
         match self {
             Batch::Native {
                 source,
@@ -111,8 +128,20 @@ impl Batch {
             } => {
                 for r in records {
                     match native::parse(&data[r.range.clone()], &source, r.at) {
-                        Ok(conv) => each(Ok(&conv), &source, Some(r.at.line)),
-                        Err(e) => each(Err(e), &source, Some(r.at.line)),
+                        Ok(conv) => each(
+                            Ok(&conv),
+                            Place {
+                                source: &source,
+                                line: Some(r.at.line),
+                            },
+                        ),
+                        Err(e) => each(
+                            Err(e),
+                            Place {
+                                source: &source,
+                                line: Some(r.at.line),
+                            },
+                        ),
                     }
                 }
                 None
@@ -120,8 +149,20 @@ impl Batch {
             Batch::Built { source, items } => {
                 for item in items {
                     match item {
-                        Ok(conv) => each(Ok(&conv), &source, None),
-                        Err(e) => each(Err(e), &source, None),
+                        Ok(conv) => each(
+                            Ok(&conv),
+                            Place {
+                                source: &source,
+                                line: None,
+                            },
+                        ),
+                        Err(e) => each(
+                            Err(e),
+                            Place {
+                                source: &source,
+                                line: None,
+                            },
+                        ),
                     }
                 }
                 None

@@ -3,6 +3,7 @@
 
 use super::terminal::{fit, sanitize, width, Style};
 use super::{CheckFormat, Renderer};
+use crate::ingest::Place;
 use crate::model::Conversation;
 use crate::rules::{Outcome, Severity, REGISTRY};
 use crate::score::{ReportedFinding, RuleResult, Scorecard};
@@ -150,7 +151,12 @@ fn excerpt_line(text: &str, span: Option<(usize, usize)>) -> (String, Option<(us
 }
 
 impl Renderer for CheckRenderer {
-    fn record(&self, card: &Scorecard, conv: &Conversation, source: &str, out: &mut Vec<u8>) {
+    fn record(&self, card: &Scorecard, conv: &Conversation, place: Place, out: &mut Vec<u8>) {
+        if card.rules.iter().all(|r| r.outcome != Outcome::Fail) {
+            return;
+        }
+        let place = place.to_string();
+        let source = place.as_str();
         for r in card.rules.iter().filter(|r| r.outcome == Outcome::Fail) {
             for f in &r.findings {
                 match self.format {

@@ -3,6 +3,7 @@
 //! as a formula are neutralised.
 
 use super::Renderer;
+use crate::ingest::Place;
 use crate::model::Conversation;
 use crate::rules::REGISTRY;
 use crate::score::Scorecard;
@@ -62,7 +63,7 @@ impl Renderer for CsvRenderer {
         self.write(out, &cells);
     }
 
-    fn record(&self, card: &Scorecard, _: &Conversation, _: &str, out: &mut Vec<u8>) {
+    fn record(&self, card: &Scorecard, _: &Conversation, _: Place, out: &mut Vec<u8>) {
         let m = &card.metrics;
         let mut cells: Vec<String> = vec![
             neutralise(&card.id).into_owned(),

@@ -1,6 +1,7 @@
 //! The scorecard as JSON: the public contract (see the README).
 
 use super::Renderer;
+use crate::ingest::Place;
 use crate::model::Conversation;
 use crate::score::Scorecard;
 use serde::ser::{SerializeMap, Serializer};
@@ -104,7 +105,7 @@ impl Serialize for Metrics<'_> {
 pub struct JsonlRenderer;
 
 impl Renderer for JsonlRenderer {
-    fn record(&self, card: &Scorecard, _: &Conversation, _: &str, out: &mut Vec<u8>) {
+    fn record(&self, card: &Scorecard, _: &Conversation, _: Place, out: &mut Vec<u8>) {
         serde_json::to_writer(&mut *out, &JsonCard(card))
             .expect("writing JSON to memory cannot fail");
         out.push(b'\n');
@@ -118,7 +119,7 @@ impl Renderer for JsonRenderer {
     fn begin(&self, out: &mut Vec<u8>) {
         out.extend_from_slice(b"[\n");
     }
-    fn record(&self, card: &Scorecard, _: &Conversation, _: &str, out: &mut Vec<u8>) {
+    fn record(&self, card: &Scorecard, _: &Conversation, _: Place, out: &mut Vec<u8>) {
         serde_json::to_writer(&mut *out, &JsonCard(card))
             .expect("writing JSON to memory cannot fail");
     }

@@ -16,6 +16,7 @@ pub use json::{JsonRenderer, JsonlRenderer};
 pub use redacting::Redacting;
 pub use table::TableRenderer;
 
+use crate::ingest::Place;
 use crate::model::Conversation;
 use crate::score::Scorecard;
 use crate::summary::Summary;
@@ -47,7 +48,7 @@ pub trait Renderer: Send + Sync {
     /// Before the first conversation.
     fn begin(&self, _out: &mut Vec<u8>) {}
     /// One conversation.
-    fn record(&self, card: &Scorecard, conv: &Conversation, source: &str, out: &mut Vec<u8>);
+    fn record(&self, card: &Scorecard, conv: &Conversation, place: Place, out: &mut Vec<u8>);
     /// Written between two conversations.
     fn separator(&self) -> &'static [u8] {
         b""

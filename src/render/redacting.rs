@@ -6,6 +6,7 @@
 //! differ from `text[start..end]` once redacted.
 
 use super::Renderer;
+use crate::ingest::Place;
 use crate::model::Conversation;
 use crate::redact::{redact, redact_with_span};
 use crate::score::Scorecard;
@@ -23,7 +24,7 @@ impl Renderer for Redacting {
         self.inner.begin(out)
     }
 
-    fn record(&self, card: &Scorecard, conv: &Conversation, source: &str, out: &mut Vec<u8>) {
+    fn record(&self, card: &Scorecard, conv: &Conversation, place: Place, out: &mut Vec<u8>) {
         let mut card = card.clone();
         for r in &mut card.rules {
             for f in &mut r.findings {
@@ -32,7 +33,7 @@ impl Renderer for Redacting {
             }
         }
         if !self.messages {
-            return self.inner.record(&card, conv, source, out);
+            return self.inner.record(&card, conv, place, out);
         }
         let mut conv = conv.clone();
         for (i, m) in conv.messages.iter_mut().enumerate() {
@@ -59,7 +60,7 @@ impl Renderer for Redacting {
                 }
             }
         }
-        self.inner.record(&card, &conv, source, out)
+        self.inner.record(&card, &conv, place, out)
     }
 
     fn separator(&self) -> &'static [u8] {

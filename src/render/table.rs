@@ -2,6 +2,7 @@
 
 use super::terminal::{fit, pad, sanitize, Style};
 use super::Renderer;
+use crate::ingest::Place;
 use crate::model::Conversation;
 use crate::rules::{Outcome, REGISTRY};
 use crate::score::Scorecard;
@@ -30,7 +31,7 @@ impl Renderer for TableRenderer {
         let _ = writeln!(out, "{}", self.style.bold(&head));
     }
 
-    fn record(&self, card: &Scorecard, _: &Conversation, _: &str, out: &mut Vec<u8>) {
+    fn record(&self, card: &Scorecard, _: &Conversation, _: Place, out: &mut Vec<u8>) {
         let cell = |s: Option<&str>, w: usize| pad(&fit(&sanitize(s.unwrap_or("-")), w), w);
         let result = if card.auto_failed {
             self.style.red("FAIL! ")
