@@ -16,6 +16,8 @@ pub struct Analysis<'c, 'a> {
     pub customer: Vec<usize>,
     hits: Vec<Hit>,
     hit_ranges: Vec<Range<u32>>,
+    /// Computed on first use, shared by `response-gap` and the metrics.
+    waits: std::cell::OnceCell<Option<Vec<Wait>>>,
 }
 
 impl<'c, 'a> Analysis<'c, 'a> {
@@ -43,6 +45,7 @@ impl<'c, 'a> Analysis<'c, 'a> {
             customer,
             hits,
             hit_ranges,
+            waits: std::cell::OnceCell::new(),
         }
     }
 
@@ -111,8 +114,10 @@ impl<'c, 'a> Analysis<'c, 'a> {
 
     /// The customer's waits for an agent reply; `None` when an agent or
     /// customer message lacks a timestamp.
-    pub fn waits(&self) -> Option<Vec<Wait>> {
-        customer_waits(self.conv)
+    pub fn waits(&self) -> Option<&[Wait]> {
+        self.waits
+            .get_or_init(|| customer_waits(self.conv))
+            .as_deref()
     }
 }
 
