@@ -162,44 +162,4 @@ impl<'a> Conversation<'a> {
         self.started_at
             .or_else(|| self.messages.iter().filter_map(|m| m.ts).min())
     }
-
-    /// Converts every borrowed string into an owned one.
-    pub fn into_owned(self) -> Conversation<'static> {
-        fn own(t: Text<'_>) -> Text<'static> {
-            Cow::Owned(t.into_owned())
-        }
-        fn own_opt(t: Option<Text<'_>>) -> Option<Text<'static>> {
-            t.map(own)
-        }
-        Conversation {
-            id: own(self.id),
-            channel: own_opt(self.channel),
-            team: own_opt(self.team),
-            agent: own_opt(self.agent),
-            customer: self.customer.map(|c| Customer {
-                id: own_opt(c.id),
-                name: own_opt(c.name),
-            }),
-            started_at: self.started_at,
-            tags: self.tags.into_iter().map(own).collect(),
-            rating: self.rating.map(|r| Rating {
-                score: r.score,
-                scale: r.scale,
-                comment: own_opt(r.comment),
-            }),
-            messages: self
-                .messages
-                .into_iter()
-                .map(|m| Message {
-                    role: m.role,
-                    author: own_opt(m.author),
-                    name: own_opt(m.name),
-                    text: own(m.text),
-                    ts: m.ts,
-                    event: own_opt(m.event),
-                    internal: m.internal,
-                })
-                .collect(),
-        }
-    }
 }

@@ -63,13 +63,6 @@ fn push_trimmed(text: &str, r: Range<usize>, out: &mut Vec<Range<usize>>) {
     }
 }
 
-/// Sentences that end with a question mark.
-pub fn questions(text: &str) -> impl Iterator<Item = Range<usize>> + '_ {
-    sentences(text)
-        .into_iter()
-        .filter(move |r| text[r.clone()].trim_end_matches(['.', '!']).ends_with('?'))
-}
-
 /// Byte ranges of the words of `text` (letters, digits, inner apostrophes and hyphens).
 pub fn words(text: &str) -> impl Iterator<Item = Range<usize>> + '_ {
     let mut iter = text.char_indices().peekable();
@@ -160,10 +153,6 @@ mod tests {
                 "It costs 3.5 USD.",
                 "Thanks"
             ]
-        );
-        assert_eq!(
-            texts(t, &questions(t).collect::<Vec<_>>()),
-            ["Could you send the U.S. address?"]
         );
     }
 

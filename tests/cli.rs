@@ -1,5 +1,7 @@
 //! The command line: exit codes, error reports, output files, standard input.
 
+mod common;
+
 use assert_cmd::Command;
 use predicates::prelude::*;
 use std::io::Write;
@@ -12,21 +14,9 @@ fn chatlint() -> Command {
 
 const DEMO: &str = "fixtures/demo/chats.jsonl";
 
-/// The accounting line: (read, scored, skipped).
+/// The accounting line of raw stderr: (read, scored, skipped).
 fn accounting(stderr: &[u8]) -> (usize, usize, usize) {
-    let text = String::from_utf8_lossy(stderr);
-    let line = text
-        .lines()
-        .rev()
-        .find(|l| l.starts_with("chatlint: "))
-        .expect("accounting line");
-    let nums: Vec<usize> = line
-        .split(|c: char| !c.is_ascii_digit())
-        .filter(|s| !s.is_empty())
-        .take(3)
-        .map(|s| s.parse().unwrap())
-        .collect();
-    (nums[0], nums[1], nums[2])
+    common::accounting(&String::from_utf8_lossy(stderr))
 }
 
 #[test]

@@ -7,6 +7,9 @@
 //! Exit codes: 0 ok, 1 findings crossed `--fail-on`/`--fail-under`, 2 input
 //! problems, skipped records or usage errors.
 
+mod common;
+use common::accounting;
+
 use assert_cmd::Command;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -42,27 +45,6 @@ impl Run {
     fn counts(&self) -> (usize, usize, usize) {
         (self.read, self.scored, self.skipped)
     }
-}
-
-/// Parses `chatlint: N conversation(s) read, S scored, K skipped[; ...]`.
-fn accounting(stderr: &str) -> (usize, usize, usize) {
-    let line = stderr
-        .lines()
-        .rev()
-        .find(|l| l.starts_with("chatlint: ") && l.contains(" read, "))
-        .unwrap_or_else(|| panic!("no accounting line in:\n{stderr}"));
-    let nums: Vec<usize> = line
-        .split(|c: char| !c.is_ascii_digit())
-        .filter(|s| !s.is_empty())
-        .take(3)
-        .map(|s| s.parse().unwrap())
-        .collect();
-    let rest = line.split(';').next().unwrap();
-    assert!(
-        rest.contains(" read, ") && rest.contains(" scored, ") && rest.ends_with(" skipped"),
-        "{line}"
-    );
-    (nums[0], nums[1], nums[2])
 }
 
 fn run_args(args: &[&str], paths: &[&Path]) -> Run {
