@@ -7,6 +7,7 @@ use crate::cli::{ColorChoice, ConvertArgs, ConvertFormat};
 use crate::ingest::error::RecordReport;
 use crate::ingest::{self, ReadOptions};
 use crate::model::Conversation;
+use crate::render::terminal::report;
 use miette::IntoDiagnostic;
 use std::io::{IsTerminal, Write};
 
@@ -128,21 +129,4 @@ pub fn run(args: ConvertArgs) -> miette::Result<u8> {
     } else {
         crate::app::exit::OK
     })
-}
-
-/// A miette report as text.
-fn report(d: &dyn miette::Diagnostic, color: bool) -> String {
-    let theme = if color {
-        miette::GraphicalTheme::unicode()
-    } else {
-        miette::GraphicalTheme::unicode_nocolor()
-    };
-    let mut s = String::new();
-    if miette::GraphicalReportHandler::new_themed(theme)
-        .render_report(&mut s, d)
-        .is_err()
-    {
-        s = format!("{d}\n");
-    }
-    s
 }

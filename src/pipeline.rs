@@ -85,17 +85,7 @@ impl Engine {
 
     /// A miette report as text.
     pub fn report(&self, d: &dyn miette::Diagnostic) -> String {
-        let theme = if self.color_errors {
-            miette::GraphicalTheme::unicode()
-        } else {
-            miette::GraphicalTheme::unicode_nocolor()
-        };
-        let mut s = String::new();
-        let handler = miette::GraphicalReportHandler::new_themed(theme);
-        if handler.render_report(&mut s, d).is_err() {
-            s = format!("{d}\n");
-        }
-        s
+        crate::render::terminal::report(d, self.color_errors)
     }
 
     /// Processes one batch.

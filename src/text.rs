@@ -119,6 +119,38 @@ pub fn quoted_spans(text: &str) -> Vec<Range<usize>> {
     out
 }
 
+/// Byte ranges inside single quotes, straight or typographic ('WHERE IS MY
+/// ORDER', ‘ASAP’): words the agent is citing. A quote opens only after a
+/// non-word character and before a word character, and closes only after a
+/// non-space and before a non-word character, so the apostrophes of "don't"
+/// and "customers' orders" open nothing.
+pub fn single_quoted_spans(t: &str) -> Vec<Range<usize>> {
+    let mut out = Vec::new();
+    let mut open: Option<usize> = None;
+    let mut prev: Option<char> = None;
+    let word = |c: Option<char>| c.is_some_and(char::is_alphanumeric);
+    let mut chars = t.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        let next = chars.peek().map(|&(_, n)| n);
+        if c == '\n' {
+            open = None;
+        } else if matches!(c, '\'' | '\u{2018}' | '\u{2019}') {
+            match open {
+                Some(s) if !prev.is_some_and(char::is_whitespace) && !word(next) => {
+                    out.push(s..i);
+                    open = None;
+                }
+                None if c != '\u{2019}' && !word(prev) && word(next) => {
+                    open = Some(i + c.len_utf8());
+                }
+                _ => {}
+            }
+        }
+        prev = Some(c);
+    }
+    out
+}
+
 /// Whether `at` falls inside one of `spans`.
 pub fn inside(spans: &[Range<usize>], at: usize) -> bool {
     spans.iter().any(|r| r.contains(&at))

@@ -94,6 +94,24 @@ pub fn pad(s: &str, w: usize) -> String {
     out
 }
 
+/// A miette diagnostic rendered as text, coloured or not (plain text when
+/// the graphical rendering fails).
+pub fn report(d: &dyn miette::Diagnostic, color: bool) -> String {
+    let theme = if color {
+        miette::GraphicalTheme::unicode()
+    } else {
+        miette::GraphicalTheme::unicode_nocolor()
+    };
+    let mut s = String::new();
+    if miette::GraphicalReportHandler::new_themed(theme)
+        .render_report(&mut s, d)
+        .is_err()
+    {
+        s = format!("{d}\n");
+    }
+    s
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -74,7 +74,7 @@ impl Shouting {
 
     fn findings(&self, t: &str, message: usize, out: &mut Vec<Finding>) {
         let mut quoted = text::quoted_spans(t);
-        quoted.extend(single_quoted_spans(t));
+        quoted.extend(text::single_quoted_spans(t));
         // Words: runs of ASCII letters and digits, and any non-ASCII
         // characters joined to them (so offsets stay on char boundaries).
         let bytes = t.as_bytes();
@@ -140,38 +140,6 @@ impl Shouting {
     }
 }
 
-/// Byte ranges inside single quotes, straight or typographic ('WHERE IS MY
-/// ORDER', ‘ASAP’): words the agent is citing. A quote opens only after a
-/// non-word character and before a word character, and closes only after a
-/// non-space and before a non-word character, so the apostrophes of "don't"
-/// and "customers' orders" open nothing.
-fn single_quoted_spans(t: &str) -> Vec<std::ops::Range<usize>> {
-    let mut out = Vec::new();
-    let mut open: Option<usize> = None;
-    let mut prev: Option<char> = None;
-    let word = |c: Option<char>| c.is_some_and(char::is_alphanumeric);
-    let mut chars = t.char_indices().peekable();
-    while let Some((i, c)) = chars.next() {
-        let next = chars.peek().map(|&(_, n)| n);
-        if c == '\n' {
-            open = None;
-        } else if matches!(c, '\'' | '\u{2018}' | '\u{2019}') {
-            match open {
-                Some(s) if !prev.is_some_and(char::is_whitespace) && !word(next) => {
-                    out.push(s..i);
-                    open = None;
-                }
-                None if c != '\u{2019}' && !word(prev) && word(next) => {
-                    open = Some(i + c.len_utf8());
-                }
-                _ => {}
-            }
-        }
-        prev = Some(c);
-    }
-    out
-}
-
 /// Only spaces and light punctuation between two words (no sentence end).
 fn gap_is_space(t: &str, from: usize, to: usize) -> bool {
     t[from..to]
@@ -204,7 +172,7 @@ mod tests {
     #[test]
     fn single_quotes_skip_apostrophes() {
         let quoted = |t: &'static str| -> Vec<&'static str> {
-            super::single_quoted_spans(t)
+            crate::text::single_quoted_spans(t)
                 .into_iter()
                 .map(|r| &t[r])
                 .collect()
