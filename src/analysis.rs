@@ -18,6 +18,8 @@ pub struct Analysis<'c, 'a> {
     hit_ranges: Vec<Range<u32>>,
     /// Computed on first use, shared by `response-gap` and the metrics.
     waits: std::cell::OnceCell<Option<Vec<Wait>>>,
+    /// Each message's sentences, split on first use (several rules read them).
+    sentences: Vec<std::cell::OnceCell<Vec<Range<usize>>>>,
 }
 
 impl<'c, 'a> Analysis<'c, 'a> {
@@ -46,12 +48,18 @@ impl<'c, 'a> Analysis<'c, 'a> {
             hits,
             hit_ranges,
             waits: std::cell::OnceCell::new(),
+            sentences: vec![std::cell::OnceCell::new(); conv.messages.len()],
         }
     }
 
     /// The text of message `i`.
     pub fn text(&self, i: usize) -> &str {
         &self.conv.messages[i].text
+    }
+
+    /// The sentences of message `i` (see [`text::sentences`]).
+    pub fn sentences(&self, i: usize) -> &[Range<usize>] {
+        self.sentences[i].get_or_init(|| text::sentences(self.text(i)))
     }
 
     /// Every hit in message `i`, by position.

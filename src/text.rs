@@ -157,13 +157,36 @@ pub fn inside(spans: &[Range<usize>], at: usize) -> bool {
 }
 
 /// `text` shortened to at most `max` characters, with an ellipsis when cut.
+/// White space runs become one space. Reads only as far as it needs to.
 pub fn shorten(text: &str, max: usize) -> String {
-    let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    if flat.chars().count() <= max {
-        return flat;
+    let mut flat = String::with_capacity(text.len().min(max * 4 + 4));
+    // Characters in `flat`, and the byte length of its first `max - 1`.
+    let mut chars = 0;
+    let mut keep = 0;
+    // White space seen since the last word.
+    let mut gap = false;
+    for c in text.chars() {
+        if c.is_whitespace() {
+            gap |= !flat.is_empty();
+            continue;
+        }
+        let space = if gap { Some(' ') } else { None };
+        for c in space.into_iter().chain([c]) {
+            chars += 1;
+            if chars > max {
+                flat.truncate(keep);
+                flat.truncate(flat.trim_end().len());
+                flat.push('…');
+                return flat;
+            }
+            flat.push(c);
+            if chars < max {
+                keep = flat.len();
+            }
+        }
+        gap = false;
     }
-    let cut: String = flat.chars().take(max.saturating_sub(1)).collect();
-    format!("{}…", cut.trim_end())
+    flat
 }
 
 #[cfg(test)]
@@ -195,6 +218,31 @@ mod tests {
             texts(t, &words(t).collect::<Vec<_>>()),
             ["I", "don’t", "know", "e-mail", "me"]
         );
+    }
+
+    /// The plain definition of `shorten`, to check the one-pass version against.
+    fn shorten_reference(text: &str, max: usize) -> String {
+        let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        if flat.chars().count() <= max {
+            return flat;
+        }
+        let cut: String = flat.chars().take(max.saturating_sub(1)).collect();
+        format!("{}…", cut.trim_end())
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn shorten_matches_its_definition(text in "[ a-zé\\n\\t😀]{0,40}", max in 0usize..20) {
+            proptest::prop_assert_eq!(shorten(&text, max), shorten_reference(&text, max));
+        }
+    }
+
+    #[test]
+    fn shorten_cuts_on_characters() {
+        assert_eq!(shorten("  a  b\n c ", 80), "a b c");
+        assert_eq!(shorten("abcdef", 4), "abc…");
+        assert_eq!(shorten("ab  cdef", 4), "ab…");
+        assert_eq!(shorten("ééééé", 5), "ééééé");
     }
 
     #[test]

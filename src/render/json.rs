@@ -1,103 +1,182 @@
 //! The scorecard as JSON: the public contract (see the README).
+//!
+//! Written by hand rather than through serde: the scorecard is a fixed shape
+//! and this is the hottest output path, so strings are escaped with a fast
+//! scan that copies runs needing no escape in one go. The bytes are the same
+//! as `serde_json`'s compact output (a test compares the two).
 
 use super::Renderer;
 use crate::ingest::Place;
 use crate::model::Conversation;
-use crate::score::Scorecard;
-use serde::ser::{SerializeMap, Serializer};
-use serde::Serialize;
+use crate::score::{ReportedFinding, Scorecard};
+
+/// Appends `card` as one compact JSON object.
+pub fn write_card(card: &Scorecard, out: &mut Vec<u8>) {
+    out.extend_from_slice(b"{\"id\":");
+    write_str(&card.id, out);
+    out.extend_from_slice(b",\"agent\":");
+    write_opt_str(card.agent.as_deref(), out);
+    out.extend_from_slice(b",\"team\":");
+    write_opt_str(card.team.as_deref(), out);
+    out.extend_from_slice(b",\"week\":");
+    write_opt_str(card.week.as_deref(), out);
+    out.extend_from_slice(b",\"score\":");
+    write_f64(card.score, out);
+    out.extend_from_slice(b",\"passed\":");
+    write_bool(card.passed, out);
+    out.extend_from_slice(b",\"auto_failed\":");
+    write_bool(card.auto_failed, out);
+    out.extend_from_slice(b",\"rules\":{");
+    for (i, r) in card.rules.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        write_str(r.id(), out);
+        out.extend_from_slice(b":{\"outcome\":\"");
+        out.extend_from_slice(r.outcome.as_str().as_bytes());
+        out.extend_from_slice(b"\",\"findings\":[");
+        for (j, f) in r.findings.iter().enumerate() {
+            if j > 0 {
+                out.push(b',');
+            }
+            write_finding(f, out);
+        }
+        out.extend_from_slice(b"]}");
+    }
+    let m = &card.metrics;
+    out.extend_from_slice(b"},\"metrics\":{\"first_response_s\":");
+    write_seconds(m.first_response_s, out);
+    out.extend_from_slice(b",\"max_gap_s\":");
+    write_seconds(m.max_gap_s, out);
+    out.extend_from_slice(b",\"agent_messages\":");
+    write_uint(m.agent_messages, out);
+    out.extend_from_slice(b",\"customer_messages\":");
+    write_uint(m.customer_messages, out);
+    out.extend_from_slice(b",\"duration_s\":");
+    write_seconds(m.duration_s, out);
+    out.extend_from_slice(b"}}");
+}
+
+fn write_finding(f: &ReportedFinding, out: &mut Vec<u8>) {
+    out.extend_from_slice(b"{\"message\":");
+    write_uint(f.message, out);
+    out.extend_from_slice(b",\"start\":");
+    write_opt_uint(f.start, out);
+    out.extend_from_slice(b",\"end\":");
+    write_opt_uint(f.end, out);
+    out.extend_from_slice(b",\"excerpt\":");
+    write_str(&f.excerpt, out);
+    out.extend_from_slice(b",\"note\":");
+    write_str(&f.note, out);
+    out.push(b'}');
+}
+
+fn write_bool(v: bool, out: &mut Vec<u8>) {
+    out.extend_from_slice(if v { b"true" } else { b"false" });
+}
+
+fn write_uint(v: usize, out: &mut Vec<u8>) {
+    out.extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
+}
+
+fn write_opt_uint(v: Option<usize>, out: &mut Vec<u8>) {
+    match v {
+        Some(v) => write_uint(v, out),
+        None => out.extend_from_slice(b"null"),
+    }
+}
+
+/// A float as serde_json writes it (shortest round-trip form).
+fn write_f64(v: f64, out: &mut Vec<u8>) {
+    serde_json::to_writer(&mut *out, &v).expect("writing JSON to memory cannot fail");
+}
 
 /// Seconds as a JSON number: whole seconds without a fraction.
-struct Seconds(Option<f64>);
-
-impl Serialize for Seconds {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self.0 {
-            None => s.serialize_none(),
-            Some(v) if v.fract() == 0.0 && v.abs() < 9.0e15 => s.serialize_i64(v as i64),
-            Some(v) => s.serialize_f64(v),
+fn write_seconds(v: Option<f64>, out: &mut Vec<u8>) {
+    match v {
+        None => out.extend_from_slice(b"null"),
+        Some(v) if v.fract() == 0.0 && v.abs() < 9.0e15 => {
+            out.extend_from_slice(itoa::Buffer::new().format(v as i64).as_bytes())
         }
+        Some(v) => write_f64(v, out),
     }
 }
 
-/// Serialises a scorecard in the contract's field order.
-pub struct JsonCard<'a>(pub &'a Scorecard);
-
-impl Serialize for JsonCard<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let c = self.0;
-        let mut m = s.serialize_map(Some(9))?;
-        m.serialize_entry("id", &c.id)?;
-        m.serialize_entry("agent", &c.agent)?;
-        m.serialize_entry("team", &c.team)?;
-        m.serialize_entry("week", &c.week)?;
-        m.serialize_entry("score", &c.score)?;
-        m.serialize_entry("passed", &c.passed)?;
-        m.serialize_entry("auto_failed", &c.auto_failed)?;
-        m.serialize_entry("rules", &Rules(c))?;
-        m.serialize_entry("metrics", &Metrics(c))?;
-        m.end()
+fn write_opt_str(v: Option<&str>, out: &mut Vec<u8>) {
+    match v {
+        Some(s) => write_str(s, out),
+        None => out.extend_from_slice(b"null"),
     }
 }
 
-struct Rules<'a>(&'a Scorecard);
+/// Whether a byte must be escaped inside a JSON string.
+fn needs_escape(b: u8) -> bool {
+    b < 0x20 || b == b'"' || b == b'\\'
+}
 
-impl Serialize for Rules<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut m = s.serialize_map(Some(self.0.rules.len()))?;
-        for r in &self.0.rules {
-            m.serialize_entry(r.id(), &RuleJson(r))?;
+/// Offset of the first byte in `bytes` that needs an escape. Tests eight
+/// bytes at a time (bit tricks on a `u64`) and finds the byte itself only in
+/// a word that holds one.
+fn find_escape(bytes: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    // The high bit of each byte that is zero in `x` (exact for the first
+    // such byte; later bytes may be flagged falsely, which only sends that
+    // word to the byte loop).
+    let zero_bytes = |x: u64| x.wrapping_sub(ONES) & !x & HIGHS;
+    let mut i = 0;
+    while i + 8 <= bytes.len() {
+        let word = u64::from_le_bytes(bytes[i..i + 8].try_into().expect("eight bytes"));
+        let control = word.wrapping_sub(ONES * 0x20) & !word & HIGHS;
+        let special = zero_bytes(word ^ (ONES * b'"' as u64))
+            | zero_bytes(word ^ (ONES * b'\\' as u64))
+            | control;
+        if special != 0 {
+            break;
         }
-        m.end()
+        i += 8;
     }
+    bytes[i..]
+        .iter()
+        .position(|&b| needs_escape(b))
+        .map(|p| i + p)
 }
 
-struct RuleJson<'a>(&'a crate::score::RuleResult);
-
-impl Serialize for RuleJson<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut m = s.serialize_map(Some(2))?;
-        m.serialize_entry("outcome", &self.0.outcome)?;
-        m.serialize_entry("findings", &Findings(&self.0.findings))?;
-        m.end()
+/// A JSON string literal: runs that need no escape are copied whole.
+pub fn write_str(s: &str, out: &mut Vec<u8>) {
+    let bytes = s.as_bytes();
+    out.reserve(bytes.len() + 2);
+    out.push(b'"');
+    let mut start = 0;
+    while let Some(offset) = find_escape(&bytes[start..]) {
+        let at = start + offset;
+        out.extend_from_slice(&bytes[start..at]);
+        write_escape(bytes[at], out);
+        start = at + 1;
     }
+    out.extend_from_slice(&bytes[start..]);
+    out.push(b'"');
 }
 
-struct Findings<'a>(&'a [crate::score::ReportedFinding]);
-
-#[derive(Serialize)]
-struct FindingJson<'a> {
-    message: usize,
-    start: Option<usize>,
-    end: Option<usize>,
-    excerpt: &'a str,
-    note: &'a str,
-}
-
-impl Serialize for Findings<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq(self.0.iter().map(|f| FindingJson {
-            message: f.message,
-            start: f.start,
-            end: f.end,
-            excerpt: &f.excerpt,
-            note: &f.note,
-        }))
-    }
-}
-
-struct Metrics<'a>(&'a Scorecard);
-
-impl Serialize for Metrics<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let x = &self.0.metrics;
-        let mut m = s.serialize_map(Some(5))?;
-        m.serialize_entry("first_response_s", &Seconds(x.first_response_s))?;
-        m.serialize_entry("max_gap_s", &Seconds(x.max_gap_s))?;
-        m.serialize_entry("agent_messages", &x.agent_messages)?;
-        m.serialize_entry("customer_messages", &x.customer_messages)?;
-        m.serialize_entry("duration_s", &Seconds(x.duration_s))?;
-        m.end()
+/// The escape of one byte, in serde_json's spelling.
+fn write_escape(b: u8, out: &mut Vec<u8>) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    match b {
+        b'"' => out.extend_from_slice(b"\\\""),
+        b'\\' => out.extend_from_slice(b"\\\\"),
+        b'\n' => out.extend_from_slice(b"\\n"),
+        b'\r' => out.extend_from_slice(b"\\r"),
+        b'\t' => out.extend_from_slice(b"\\t"),
+        0x08 => out.extend_from_slice(b"\\b"),
+        0x0c => out.extend_from_slice(b"\\f"),
+        _ => out.extend_from_slice(&[
+            b'\\',
+            b'u',
+            b'0',
+            b'0',
+            HEX[(b >> 4) as usize],
+            HEX[(b & 0xf) as usize],
+        ]),
     }
 }
 
@@ -106,8 +185,7 @@ pub struct JsonlRenderer;
 
 impl Renderer for JsonlRenderer {
     fn record(&self, card: &Scorecard, _: &Conversation, _: Place, out: &mut Vec<u8>) {
-        serde_json::to_writer(&mut *out, &JsonCard(card))
-            .expect("writing JSON to memory cannot fail");
+        write_card(card, out);
         out.push(b'\n');
     }
 }
@@ -120,13 +198,59 @@ impl Renderer for JsonRenderer {
         out.extend_from_slice(b"[\n");
     }
     fn record(&self, card: &Scorecard, _: &Conversation, _: Place, out: &mut Vec<u8>) {
-        serde_json::to_writer(&mut *out, &JsonCard(card))
-            .expect("writing JSON to memory cannot fail");
+        write_card(card, out);
     }
     fn separator(&self) -> &'static [u8] {
         b",\n"
     }
     fn end(&self, summary: &crate::summary::Summary, out: &mut Vec<u8>) {
         out.extend_from_slice(if summary.scored > 0 { b"\n]\n" } else { b"]\n" });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn written(f: impl FnOnce(&mut Vec<u8>)) -> String {
+        let mut out = Vec::new();
+        f(&mut out);
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn escapes_like_serde_json() {
+        let s = "a\"b\\c\nd\re\tf\u{8}g\u{c}h\u{1}i\u{1f}j\u{7f}k é \u{2028} 😀";
+        assert_eq!(
+            written(|o| write_str(s, o)),
+            serde_json::to_string(s).unwrap()
+        );
+    }
+
+    #[test]
+    fn numbers_like_serde_json() {
+        for v in [0.0, 100.0, 72.5, 33.3, 1e-7, 123456.789, -0.5] {
+            assert_eq!(
+                written(|o| write_f64(v, o)),
+                serde_json::to_string(&v).unwrap()
+            );
+        }
+        assert_eq!(written(|o| write_seconds(Some(42.0), o)), "42");
+        assert_eq!(written(|o| write_seconds(Some(1.5), o)), "1.5");
+        assert_eq!(written(|o| write_seconds(None, o)), "null");
+        assert_eq!(written(|o| write_opt_uint(Some(7), o)), "7");
+    }
+
+    proptest! {
+        #[test]
+        fn any_string_escapes_like_serde_json(s in any::<String>()) {
+            prop_assert_eq!(written(|o| write_str(&s, o)), serde_json::to_string(&s).unwrap());
+        }
+
+        #[test]
+        fn any_float_formats_like_serde_json(v in -1.0e12f64..1.0e12) {
+            prop_assert_eq!(written(|o| write_f64(v, o)), serde_json::to_string(&v).unwrap());
+        }
     }
 }

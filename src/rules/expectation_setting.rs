@@ -163,15 +163,24 @@ fn opens_with_action(sentence: &str) -> bool {
     if sentence.trim_end_matches(['.', '!', ' ']).ends_with('?') {
         return false;
     }
-    let words: Vec<String> = text::words(sentence)
-        .map(|r| sentence[r].to_ascii_lowercase())
-        .collect();
-    let Some(first) = words.iter().position(|w| !OPENERS.contains(&w.as_str())) else {
+    let is = |w: &str, list: &[&str]| list.iter().any(|x| x.eq_ignore_ascii_case(w));
+    let mut words = text::words(sentence).map(|r| &sentence[r]);
+    let Some(w) = words.by_ref().find(|w| !is(w, OPENERS)) else {
         return false;
     };
-    let w = &words[first];
-    let action = w.len() > 5 && w.ends_with("ing") && !NOT_VERBS.contains(&w.as_str());
-    action && (words[first..].len() <= 4 || words[first..].iter().any(|w| w == "now"))
+    let ends_ing = w.len() > 5 && w.as_bytes()[w.len() - 3..].eq_ignore_ascii_case(b"ing");
+    if !ends_ing || is(w, NOT_VERBS) {
+        return false;
+    }
+    // At most three more words, or "now" among the rest.
+    let mut rest = 0;
+    for w in words {
+        if w.eq_ignore_ascii_case("now") {
+            return true;
+        }
+        rest += 1;
+    }
+    rest <= 3
 }
 
 impl ExpectationSetting {
@@ -215,9 +224,9 @@ impl ExpectationSetting {
                 let attitude = verb == "going" && self.states_attitude(t, end);
                 !(NOT_ACTIONS.contains(&verb.as_str()) || attitude)
             })
-            || text::sentences(t)
-                .into_iter()
-                .any(|s| opens_with_action(&t[s]))
+            || a.sentences(i)
+                .iter()
+                .any(|s| opens_with_action(&t[s.clone()]))
     }
 }
 

@@ -140,7 +140,7 @@ impl FurtherHelp {
             return false;
         }
         let t = a.text(i);
-        text::sentences(t).into_iter().any(|s| {
+        a.sentences(i).iter().any(|s| {
             let in_sentence: Vec<&Hit> = hits
                 .iter()
                 .filter(|h| !h.negated && s.contains(&(h.start as usize)))

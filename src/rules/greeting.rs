@@ -133,7 +133,7 @@ fn is_permission(t: &str, at: usize) -> bool {
 impl Greeting {
     fn greets(&self, a: &Analysis, i: usize) -> bool {
         let t = a.text(i);
-        let sentences = text::sentences(t);
+        let sentences = a.sentences(i);
         let end_of = |n: usize| sentences.get(n).or(sentences.last()).map_or(0, |r| r.end) as u32;
         let first_word_start = text::words(t).next().map_or(u32::MAX, |r| r.start as u32);
         a.hits(i).iter().filter(|h| !h.negated).any(|h| {
@@ -156,7 +156,8 @@ impl Rule for Greeting {
         if opening.iter().any(|&i| self.greets(a, i)) {
             return Verdict::pass();
         }
-        let span = text::sentences(a.text(first))
+        let span = a
+            .sentences(first)
             .first()
             .map(|r| (r.start as u32, r.end as u32));
         Verdict::fail(finding(

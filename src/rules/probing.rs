@@ -5,7 +5,6 @@ use crate::analysis::Analysis;
 use crate::config::Settings;
 use crate::phrase_list;
 use crate::phrases::{is_word_char, Hit, ListDef, ListId, Matcher};
-use crate::text;
 use std::ops::Range;
 
 pub static ENTRY: RuleEntry = RuleEntry {
@@ -92,8 +91,8 @@ impl Probing {
         let t = a.text(i);
         let hits = a.hits(i);
         let in_range = |h: &Hit, r: &Range<usize>| r.contains(&(h.start as usize));
-        for sentence in text::sentences(t) {
-            let question = is_question(t, &sentence);
+        for sentence in a.sentences(i) {
+            let question = is_question(t, sentence);
             for clause in clauses(t, sentence.clone()) {
                 let has = |list: ListId| {
                     hits.iter()
@@ -103,7 +102,7 @@ impl Probing {
                     continue;
                 }
                 let fragment = hits.iter().any(|h| {
-                    h.list == self.detail && !h.negated && asks_for_detail(t, &sentence, h)
+                    h.list == self.detail && !h.negated && asks_for_detail(t, sentence, h)
                 });
                 if question || has(self.request) || fragment {
                     return Some(clause);

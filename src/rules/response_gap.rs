@@ -18,19 +18,29 @@ pub static ENTRY: RuleEntry = RuleEntry {
 
 struct ResponseGap {
     max_gap_ms: i64,
+    /// The limit as the notes state it ("30 s").
+    limit: String,
 }
 
 fn build(_: &Matcher, s: &Settings) -> Box<dyn Rule> {
+    let max_gap_ms = (s.max_gap_s * 1000.0).round() as i64;
     Box::new(ResponseGap {
-        max_gap_ms: (s.max_gap_s * 1000.0).round() as i64,
+        max_gap_ms,
+        limit: Secs(max_gap_ms).to_string(),
     })
 }
 
-fn secs(ms: i64) -> String {
-    if ms % 1000 == 0 {
-        format!("{} s", ms / 1000)
-    } else {
-        format!("{:.1} s", ms as f64 / 1000.0)
+/// Milliseconds shown as seconds: whole ("45 s") or to a tenth ("12.5 s").
+struct Secs(i64);
+
+impl std::fmt::Display for Secs {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        let ms = self.0;
+        if ms % 1000 == 0 {
+            write!(f, "{} s", ms / 1000)
+        } else {
+            write!(f, "{:.1} s", ms as f64 / 1000.0)
+        }
     }
 }
 
@@ -42,14 +52,14 @@ impl Rule for ResponseGap {
         if waits.is_empty() {
             return Verdict::na();
         }
-        let limit = secs(self.max_gap_ms);
+        let limit = &self.limit;
         let findings: Vec<_> = waits
             .iter()
             .filter(|w| w.millis > self.max_gap_ms)
             .map(|w| {
                 let note = match w.answered_by {
-                    Some(reply) => format!("the customer waited {} for an agent reply (message {reply}; limit {limit})", secs(w.millis)),
-                    None => format!("never answered: the chat went on for {} after this message (limit {limit})", secs(w.millis)),
+                    Some(reply) => format!("the customer waited {} for an agent reply (message {reply}; limit {limit})", Secs(w.millis)),
+                    None => format!("never answered: the chat went on for {} after this message (limit {limit})", Secs(w.millis)),
                 };
                 finding(w.customer_msg, None, note)
             })

@@ -5,7 +5,6 @@ use crate::analysis::Analysis;
 use crate::config::Settings;
 use crate::phrase_list;
 use crate::phrases::{ListDef, ListId, Matcher};
-use crate::text;
 
 pub static ENTRY: RuleEntry = RuleEntry {
     meta: RuleMeta {
@@ -56,7 +55,7 @@ fn build(m: &Matcher, _: &Settings) -> Box<dyn Rule> {
 
 impl ReviewRequest {
     fn asks(&self, a: &Analysis, i: usize) -> bool {
-        let sentences = text::sentences(a.text(i));
+        let sentences = a.sentences(i);
         let sentence_of = |at: u32| sentences.iter().position(|r| r.contains(&(at as usize)));
         let excluded: Vec<_> = a
             .hits_of(i, self.not)
