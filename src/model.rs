@@ -14,7 +14,7 @@ pub type Text<'a> = Cow<'a, str>;
 pub type Millis = i64;
 
 /// Who wrote a message.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     /// A human support agent.
@@ -28,6 +28,20 @@ pub enum Role {
 }
 
 impl Role {
+    /// Every role's name, in declaration order.
+    pub const NAMES: [&'static str; 4] = ["agent", "customer", "bot", "system"];
+
+    /// The role of a lowercase name.
+    pub fn from_name(name: &str) -> Option<Role> {
+        Some(match name {
+            "agent" => Role::Agent,
+            "customer" => Role::Customer,
+            "bot" => Role::Bot,
+            "system" => Role::System,
+            _ => return None,
+        })
+    }
+
     /// The lowercase name used in every format.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -36,6 +50,24 @@ impl Role {
             Role::Bot => "bot",
             Role::System => "system",
         }
+    }
+}
+
+/// Read from a string, as a derived unit enum would be, without serde's
+/// enum machinery (this runs for every message).
+impl<'de> serde::Deserialize<'de> for Role {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Role, D::Error> {
+        struct Name;
+        impl serde::de::Visitor<'_> for Name {
+            type Value = Role;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a role (agent, customer, bot or system)")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Role, E> {
+                Role::from_name(v).ok_or_else(|| E::unknown_variant(v, &Role::NAMES))
+            }
+        }
+        d.deserialize_str(Name)
     }
 }
 

@@ -136,7 +136,13 @@ pub fn parse<'a>(
     source: &str,
     at: RecordStart,
 ) -> Result<Conversation<'a>, RecordError> {
-    match serde_json::from_slice::<NativeConversation<'a>>(bytes) {
+    // Valid UTF-8 checked once for the whole record lets serde_json skip
+    // checking each string; invalid input goes the byte path for its error.
+    let parsed = match std::str::from_utf8(bytes) {
+        Ok(text) => serde_json::from_str::<NativeConversation<'a>>(text),
+        Err(_) => serde_json::from_slice::<NativeConversation<'a>>(bytes),
+    };
+    match parsed {
         Ok(raw) => convert(raw).map_err(|(path, msg)| {
             RecordError::new(
                 Location {
