@@ -13,6 +13,7 @@ use crate::progress::Progress;
 use crate::render::Renderer;
 use crate::rules::RuleSet;
 use crate::score;
+use crate::seen_ids::{Seen, SeenIds, CHECKED_IDS};
 use crate::summary::{Digest, Summary};
 use std::collections::BTreeMap;
 use std::io::{self, Write};
@@ -90,7 +91,10 @@ impl Engine {
 
     /// Processes one batch.
     pub fn process(&self, batch: Batch) -> Processed {
-        let mut p = Processed::default();
+        let mut p = Processed {
+            out: crate::pool::OUTPUTS.take(),
+            ..Processed::default()
+        };
         let problem = batch.for_each(|record, place| match record {
             Ok(conv) => self.score_one(conv, place, &mut p),
             Err(e) => self.skip(&e, &mut p),
@@ -109,8 +113,10 @@ struct Writer<'w> {
     summary: Summary,
     separator: &'static [u8],
     progress: Progress,
-    /// Hashes of the conversation ids seen so far.
-    seen: std::collections::HashSet<u64>,
+    /// The conversation ids seen so far.
+    seen: SeenIds,
+    /// Whether the note that ids are no longer checked was given.
+    said_unchecked: bool,
 }
 
 impl Writer<'_> {
@@ -127,6 +133,7 @@ impl Writer<'_> {
             self.out.write_all(self.separator)?;
         }
         self.out.write_all(&p.out)?;
+        crate::pool::OUTPUTS.give(p.out);
         for d in &p.digests {
             self.summary.add(d);
         }
@@ -135,15 +142,24 @@ impl Writer<'_> {
                 source: &p.source,
                 line: *line,
             };
-            let mut h = std::hash::DefaultHasher::new();
-            std::hash::Hash::hash(id, &mut h);
-            if !self.seen.insert(std::hash::Hasher::finish(&h)) {
-                let _ = writeln!(
-                    self.err,
-                    "chatlint: warning: conversation id {:?} appears more than once (again at {}); each is scored",
-                    crate::render::terminal::sanitize(id),
-                    crate::render::terminal::sanitize(&at.to_string())
-                );
+            match self.seen.insert(id) {
+                Seen::First => {}
+                Seen::Again => {
+                    let _ = writeln!(
+                        self.err,
+                        "chatlint: warning: conversation id {:?} appears more than once (again at {}); each is scored",
+                        crate::render::terminal::sanitize(id),
+                        crate::render::terminal::sanitize(&at.to_string())
+                    );
+                }
+                Seen::Unchecked if !self.said_unchecked => {
+                    self.said_unchecked = true;
+                    let _ = writeln!(
+                        self.err,
+                        "chatlint: note: ids after the first {CHECKED_IDS} conversations are not checked for duplicates"
+                    );
+                }
+                Seen::Unchecked => {}
             }
         }
         for _ in 0..p.skipped {
@@ -174,7 +190,8 @@ pub fn run(
         summary: Summary::default(),
         separator,
         progress: Progress::new(engine.progress),
-        seen: std::collections::HashSet::new(),
+        seen: SeenIds::new(),
+        said_unchecked: false,
     };
     if threads <= 1 {
         run_inline(engine, sources, opts, &mut writer)?;

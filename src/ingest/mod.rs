@@ -144,6 +144,7 @@ impl Batch {
                         ),
                     }
                 }
+                crate::pool::BLOCKS.give(data);
                 None
             }
             Batch::Built { source, items } => {
@@ -557,7 +558,8 @@ fn read_native(
     opts: &ReadOptions,
     emit: &mut dyn FnMut(Batch),
 ) -> Result<(), String> {
-    let mut buf = Vec::with_capacity(opts.block_size + (opts.block_size >> 2));
+    let mut buf = crate::pool::BLOCKS.take();
+    buf.reserve(opts.block_size + (opts.block_size >> 2));
     let mut more = fill(&mut reader, &mut buf, opts.block_size)?;
     if buf.starts_with(b"\xEF\xBB\xBF") {
         buf.drain(..3);
@@ -609,7 +611,8 @@ fn read_lines(
             Some(buf.len())
         };
         if let Some(cut) = cut.filter(|&c| c > 0) {
-            let rest = buf[cut..].to_vec();
+            let mut rest = crate::pool::BLOCKS.take();
+            rest.extend_from_slice(&buf[cut..]);
             buf.truncate(cut);
             let mut records = Vec::new();
             let mut pos = 0;
@@ -656,7 +659,8 @@ fn read_values(
         splitter.scan(&buf, &mut spans);
         let keep = splitter.keep_from();
         if !spans.is_empty() && (keep >= opts.block_size || !more) {
-            let rest = buf[keep..].to_vec();
+            let mut rest = crate::pool::BLOCKS.take();
+            rest.extend_from_slice(&buf[keep..]);
             buf.truncate(keep);
             splitter.shift(keep);
             let records = spans
