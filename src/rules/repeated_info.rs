@@ -318,15 +318,15 @@ impl RepeatedInfo {
         may && self.new_task.is_match(t)
     }
 
-    /// The requests for information in `t`.
-    fn asks(&self, t: &str) -> Vec<Ask> {
+    /// The requests for information in `t`, whose sentences are `sentences`.
+    fn asks(&self, t: &str, sentences: &[Range<usize>]) -> Vec<Ask> {
         let mut out: Vec<Ask> = Vec::new();
         let quoted = if t.contains(['"', '\u{201C}', '>']) {
             text::quoted_spans(t)
         } else {
             Vec::new()
         };
-        for sentence in text::sentences(t) {
+        for sentence in sentences {
             let s = &t[sentence.clone()];
             if !self.any_ask_quick.is_match(s) {
                 continue;
@@ -529,7 +529,7 @@ impl Rule for RepeatedInfo {
             let asks = if human && a.hits_of(i, self.ask_trigger).next().is_none() {
                 Vec::new()
             } else {
-                self.asks(t)
+                self.asks(t, a.sentences(i))
             };
             if human && i > first_customer {
                 for ask in &asks {
