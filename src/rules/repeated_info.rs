@@ -331,10 +331,6 @@ impl RepeatedInfo {
             if !self.any_ask_quick.is_match(s) {
                 continue;
             }
-            let hits = self.any_ask.matches(s);
-            if !hits.matched_any() {
-                continue;
-            }
             let question = s.trim_end_matches(['.', '!', ')', ' ']).ends_with('?');
             let fragment = !question
                 && !s.ends_with('!')
@@ -344,6 +340,8 @@ impl RepeatedInfo {
             if !(question || fragment || self.request.is_match(s)) {
                 continue;
             }
+            // Which kinds: asked only for the few sentences that are requests.
+            let hits = self.any_ask.matches(s);
             let single = !self.list.is_match(&s.replace(", please", ""));
             let mut found: Vec<Ask> = Vec::new();
             for k in hits.iter() {
