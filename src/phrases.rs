@@ -84,10 +84,8 @@ struct Entry {
     end: End,
 }
 
-/// Transition to the dead state: no phrase continues with this byte.
-const DEAD: u32 = 0;
-/// Set on a transition whose target state completes at least one phrase.
-const ACCEPT: u32 = 1 << 31;
+/// Row of the dead state: no phrase continues with this byte.
+const DEAD: usize = 0;
 
 /// Tokens this long or shorter (of ASCII letters and digits) are `End::Token`.
 const SHORT_TOKEN: usize = 2;
@@ -107,20 +105,21 @@ struct Automaton {
     /// Columns per row (one per class).
     stride: usize,
     /// Row-major transitions. A value is the target row's offset
-    /// (`state * stride`), or'ed with `ACCEPT`; row 0 is the dead state and
-    /// row 1 the root.
+    /// (`state * stride`). Row 0 is the dead state; the states that complete
+    /// a phrase come next, so one comparison (`<= last_accept`) tells the
+    /// walk whether a state is special.
     trans: Vec<u32>,
-    /// For each state, its range in `entries`.
+    /// Row offset of the root.
+    root: usize,
+    /// Row offset of the last state that completes a phrase.
+    last_accept: usize,
+    /// For the dead state and each state that completes a phrase, its
+    /// range in `entries`.
     ranges: Vec<(u32, u32)>,
     entries: Vec<Entry>,
 }
 
 impl Automaton {
-    /// Row offset of the root.
-    fn root(&self) -> usize {
-        self.stride
-    }
-
     /// Builds the trie. A phrase with a straight apostrophe is also added
     /// with typographic ones (`don't` finds `don’t`).
     fn build(phrases: &[(String, PatternInfo)]) -> Automaton {
@@ -147,7 +146,9 @@ impl Automaton {
             class,
             stride,
             // The dead row and the root.
-            trans: vec![DEAD; 2 * stride],
+            trans: vec![0; 2 * stride],
+            root: stride,
+            last_accept: 0,
             ranges: Vec::new(),
             entries: Vec::new(),
         };
@@ -184,12 +185,12 @@ impl Automaton {
 
     /// Adds the path of a lowercase phrase; returns its final state number.
     fn insert(&mut self, text: &[u8], found: &mut Vec<Vec<Entry>>) -> usize {
-        let mut row = self.root();
+        let mut row = self.root;
         for &b in text {
             let cell = row + usize::from(self.class[usize::from(b)]);
-            if self.trans[cell] == DEAD {
-                self.trans[cell] = self.trans.len() as u32;
-                self.trans.resize(self.trans.len() + self.stride, DEAD);
+            if self.trans[cell] as usize == DEAD {
+                self.trans[cell] = u32::try_from(self.trans.len()).expect("phrase trie too large");
+                self.trans.resize(self.trans.len() + self.stride, 0);
                 found.push(Vec::new());
             }
             row = self.trans[cell] as usize;
@@ -197,26 +198,39 @@ impl Automaton {
         row / self.stride
     }
 
-    /// Stores the entries of each state and flags the transitions into
-    /// states that have some.
+    /// Renumbers the states (the dead state, then those that complete a
+    /// phrase, then the rest) and stores the entries of each.
     fn finish(&mut self, found: Vec<Vec<Entry>>) {
-        assert!(self.trans.len() < ACCEPT as usize, "phrase trie too large");
-        for entries in &found {
-            let lo = self.entries.len() as u32;
-            self.entries.extend_from_slice(entries);
-            self.ranges.push((lo, self.entries.len() as u32));
+        let mut order = vec![DEAD];
+        order.extend((1..found.len()).filter(|&s| !found[s].is_empty()));
+        let accepting = order.len() - 1;
+        order.extend((1..found.len()).filter(|&s| found[s].is_empty()));
+        let mut renamed = vec![0; found.len()];
+        for (new, &old) in order.iter().enumerate() {
+            renamed[old] = new;
         }
         let stride = self.stride;
-        for cell in &mut self.trans {
-            if *cell != DEAD && !found[*cell as usize / stride].is_empty() {
-                *cell |= ACCEPT;
+        let mut trans = vec![0; self.trans.len()];
+        for (new, &old) in order.iter().enumerate() {
+            let rows = trans[new * stride..][..stride].iter_mut();
+            for (cell, &target) in rows.zip(&self.trans[old * stride..][..stride]) {
+                *cell = (renamed[target as usize / stride] * stride) as u32;
             }
+        }
+        self.trans = trans;
+        self.root = renamed[self.root / stride] * stride;
+        self.last_accept = accepting * stride;
+        for &old in &order[..=accepting] {
+            let lo = self.entries.len() as u32;
+            self.entries.extend_from_slice(&found[old]);
+            self.ranges.push((lo, self.entries.len() as u32));
         }
     }
 
-    /// Whether some phrase starts with the byte `b`.
-    fn starts_with(&self, b: u8) -> bool {
-        self.trans[self.root() + usize::from(self.class[usize::from(b)])] != DEAD
+    /// The state after reading `b` in the state at `row`.
+    #[inline(always)]
+    fn step(&self, row: usize, b: u8) -> usize {
+        self.trans[row + usize::from(self.class[usize::from(b)])] as usize
     }
 
     /// Appends the hits in `text`, sorted by (start, longest first, list).
@@ -232,13 +246,13 @@ impl Automaton {
             let b = bytes[at];
             if b >= 0x80 {
                 let (word, width) = char_class_at(text, at);
-                if !(after_word && word) && self.starts_with(b) {
+                if !(after_word && word) {
                     self.hits_at(text, at, out);
                 }
                 at += width;
                 after_word = word;
             } else if WORD_BYTE[usize::from(b)] {
-                if !after_word && self.starts_with(b) {
+                if !after_word {
                     self.hits_at(text, at, out);
                 }
                 // The rest of the word (its ASCII part) cannot start a hit.
@@ -248,9 +262,7 @@ impl Automaton {
                 }
                 after_word = true;
             } else {
-                if self.starts_with(b) {
-                    self.hits_at(text, at, out);
-                }
+                self.hits_at(text, at, out);
                 at += 1;
                 after_word = false;
             }
@@ -260,27 +272,35 @@ impl Automaton {
     /// Appends the hits that start at `start`, in order, with their negation.
     #[inline(always)]
     fn hits_at(&self, text: &str, start: usize, out: &mut Vec<Hit>) {
+        let row = self.step(self.root, text.as_bytes()[start]);
+        if row == DEAD {
+            return;
+        }
         let first = out.len();
-        self.walk(text, start, out);
+        self.walk(text, start, row, out);
         if out.len() > first {
             finish_group(text, start, first, out);
         }
     }
 
-    /// Appends the phrases that start at `start` (unsorted, not negated).
+    /// Appends the phrases that start at `start` (unsorted, not negated),
+    /// from the state at `row`, reached by the byte at `start`.
     #[inline(always)]
-    fn walk(&self, text: &str, start: usize, out: &mut Vec<Hit>) {
+    fn walk(&self, text: &str, start: usize, mut row: usize, out: &mut Vec<Hit>) {
         let bytes = text.as_bytes();
-        let mut row = self.root();
-        for (at, &b) in bytes.iter().enumerate().skip(start) {
-            let next = self.trans[row + usize::from(self.class[usize::from(b)])];
-            if next == DEAD {
+        let mut at = start + 1;
+        loop {
+            if row <= self.last_accept {
+                if row == DEAD {
+                    return;
+                }
+                self.accept(text, start, at, row, out);
+            }
+            let Some(&b) = bytes.get(at) else {
                 return;
-            }
-            row = (next & !ACCEPT) as usize;
-            if next & ACCEPT != 0 {
-                self.accept(text, start, at + 1, row, out);
-            }
+            };
+            row = self.step(row, b);
+            at += 1;
         }
     }
 
@@ -362,6 +382,7 @@ const WORD_BYTE: [bool; 256] = {
 
 /// Whether the character at `at` (a char boundary) is a word character, and
 /// its width in bytes. Decodes only non-ASCII characters.
+#[inline]
 fn char_class_at(text: &str, at: usize) -> (bool, usize) {
     let b = text.as_bytes()[at];
     if b < 0x80 {
@@ -372,6 +393,7 @@ fn char_class_at(text: &str, at: usize) -> (bool, usize) {
 }
 
 /// Whether a word character stands at `at` (false at the end of the text).
+#[inline]
 fn word_char_at(text: &str, at: usize) -> bool {
     at < text.len() && char_class_at(text, at).0
 }
@@ -465,28 +487,24 @@ const NEGATION_WINDOW: usize = 40;
 /// Whether a negation word stands among the three words before `at`, in the
 /// same clause. Allocation-free: this runs for every phrase hit.
 pub fn negated_before(text: &str, at: usize) -> bool {
-    let bytes = text.as_bytes();
-    let floor = at.saturating_sub(NEGATION_WINDOW);
-    let mut end = at;
+    // Only the window counts: a word cut by its start is compared as cut.
+    let window = &text.as_bytes()[at.saturating_sub(NEGATION_WINDOW)..at];
+    let mut end = window.len();
     for _ in 0..3 {
         // Skip separators back to the end of the previous word; stop at a clause end.
-        while end > floor && !is_word_byte(bytes[end - 1]) {
-            if matches!(
-                bytes[end - 1],
-                b'.' | b'!' | b'?' | b';' | b',' | b'\n' | b':'
-            ) {
-                return false;
-            }
-            end -= 1;
-        }
-        if end == floor {
+        let kind = |b: u8| NEGATION_BYTE[usize::from(b)];
+        let Some(last) = window[..end].iter().rposition(|&b| kind(b) != Separator) else {
+            return false;
+        };
+        if kind(window[last]) == ClauseEnd {
             return false;
         }
-        let mut start = end;
-        while start > floor && is_word_byte(bytes[start - 1]) {
-            start -= 1;
-        }
-        let word = &bytes[start..end];
+        end = last + 1;
+        let start = window[..end]
+            .iter()
+            .rposition(|&b| kind(b) != Word)
+            .map_or(0, |i| i + 1);
+        let word = &window[start..end];
         if is_negator(word) || ends_with_nt(word) {
             return true;
         }
@@ -495,18 +513,32 @@ pub fn negated_before(text: &str, at: usize) -> bool {
     false
 }
 
-/// Bytes that make up a word for negation purposes (letters, digits and
-/// apostrophes, straight or typographic).
-fn is_word_byte(b: u8) -> bool {
-    NEGATION_WORD_BYTE[usize::from(b)]
+/// What a byte is to `negated_before`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum NegationByte {
+    /// Part of a word: letters, digits and apostrophes, straight or
+    /// typographic (any non-ASCII byte).
+    Word,
+    /// Ends a clause: `. ! ? ; , : ` and newline.
+    ClauseEnd,
+    Separator,
 }
+use NegationByte::{ClauseEnd, Separator, Word};
 
-/// `is_word_byte` as a table: it runs for every byte before every hit.
-const NEGATION_WORD_BYTE: [bool; 256] = {
-    let mut table = [false; 256];
+/// `NegationByte` of every byte, as a table: it is looked up for every byte
+/// before every hit.
+const NEGATION_BYTE: [NegationByte; 256] = {
+    let mut table = [Separator; 256];
     let mut b = 0;
     while b < 256 {
-        table[b] = (b as u8).is_ascii_alphanumeric() || b == b'\'' as usize || b >= 0x80;
+        let byte = b as u8;
+        table[b] = if byte.is_ascii_alphanumeric() || byte == b'\'' || byte >= 0x80 {
+            Word
+        } else if matches!(byte, b'.' | b'!' | b'?' | b';' | b',' | b'\n' | b':') {
+            ClauseEnd
+        } else {
+            Separator
+        };
         b += 1;
     }
     table
@@ -823,6 +855,16 @@ mod tests {
         "one",
         "\u{2019}s",
         "Ω",
+        "cannot",
+        "HARDLY",
+        "nothing",
+        "without",
+        "neither",
+        "can't",
+        "isn\u{2019}t",
+        "NoR",
+        ";",
+        "-",
     ];
 
     fn random_text(pieces: Vec<String>) -> impl proptest::strategy::Strategy<Value = String> {
@@ -837,6 +879,19 @@ mod tests {
         ) {
             let (m, agent, customer) = tricky();
             same_as_reference(m, agent, customer, &text);
+        }
+
+        #[test]
+        fn negation_matches_the_reference(
+            text in random_text(PIECES.iter().map(|s| s.to_string()).collect()),
+            cut in 0usize..200,
+        ) {
+            let at = (0..=cut.min(text.len())).rev().find(|&i| text.is_char_boundary(i)).unwrap_or(0);
+            proptest::prop_assert_eq!(
+                negated_before(&text, at),
+                reference::negated_before(&text, at),
+                "{:?} at {}", text, at
+            );
         }
 
         #[test]
@@ -985,6 +1040,41 @@ mod reference {
             end: end as u32,
             negated: negated_before(text, start),
         }
+    }
+
+    /// `super::negated_before` as it was, byte by byte.
+    pub fn negated_before(text: &str, at: usize) -> bool {
+        let bytes = text.as_bytes();
+        let floor = at.saturating_sub(NEGATION_WINDOW);
+        let mut end = at;
+        for _ in 0..3 {
+            while end > floor && !is_word_byte(bytes[end - 1]) {
+                if matches!(
+                    bytes[end - 1],
+                    b'.' | b'!' | b'?' | b';' | b',' | b'\n' | b':'
+                ) {
+                    return false;
+                }
+                end -= 1;
+            }
+            if end == floor {
+                return false;
+            }
+            let mut start = end;
+            while start > floor && is_word_byte(bytes[start - 1]) {
+                start -= 1;
+            }
+            let word = &bytes[start..end];
+            if NEGATORS.iter().any(|n| n.eq_ignore_ascii_case(word)) || ends_with_nt(word) {
+                return true;
+            }
+            end = start;
+        }
+        false
+    }
+
+    fn is_word_byte(b: u8) -> bool {
+        b.is_ascii_alphanumeric() || b == b'\'' || b >= 0x80
     }
 
     fn boundary_before(text: &str, at: usize) -> bool {
