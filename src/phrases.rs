@@ -117,6 +117,8 @@ struct Automaton {
     /// range in `entries`.
     ranges: Vec<(u32, u32)>,
     entries: Vec<Entry>,
+    /// The bytes some phrase starts with (either ASCII case).
+    starts: [bool; 256],
 }
 
 impl Automaton {
@@ -151,6 +153,7 @@ impl Automaton {
             last_accept: 0,
             ranges: Vec::new(),
             entries: Vec::new(),
+            starts: [false; 256],
         };
         let mut found: Vec<Vec<Entry>> = vec![Vec::new(); 2];
         for (text, entry) in variants {
@@ -220,6 +223,9 @@ impl Automaton {
         self.trans = trans;
         self.root = renamed[self.root / stride] * stride;
         self.last_accept = accepting * stride;
+        for b in 0..=255u8 {
+            self.starts[usize::from(b)] = self.step(self.root, b) != DEAD;
+        }
         for &old in &order[..=accepting] {
             let lo = self.entries.len() as u32;
             self.entries.extend_from_slice(&found[old]);
@@ -262,7 +268,10 @@ impl Automaton {
                 }
                 after_word = true;
             } else {
-                self.hits_at(text, at, out);
+                // Most punctuation and spaces start no phrase: skip the walk.
+                if self.starts[usize::from(b)] {
+                    self.hits_at(text, at, out);
+                }
                 at += 1;
                 after_word = false;
             }
@@ -395,7 +404,11 @@ fn char_class_at(text: &str, at: usize) -> (bool, usize) {
 /// Whether a word character stands at `at` (false at the end of the text).
 #[inline]
 fn word_char_at(text: &str, at: usize) -> bool {
-    at < text.len() && char_class_at(text, at).0
+    match text.as_bytes().get(at) {
+        None => false,
+        Some(&b) if b < 0x80 => WORD_BYTE[usize::from(b)],
+        Some(_) => char_class_at(text, at).0,
+    }
 }
 
 /// Every phrase list, compiled: one automaton per scope.
