@@ -352,8 +352,9 @@ fn end_kind(text: &str, prefix: bool) -> End {
 /// Whether `start..end` is a whole token: no ASCII word character or
 /// non-ASCII byte stands right before or after it.
 fn whole_token(bytes: &[u8], start: usize, end: usize) -> bool {
-    let joins = |b: u8| WORD_BYTE[usize::from(b)] || b >= 0x80;
-    !(start > 0 && joins(bytes[start - 1])) && !(end < bytes.len() && joins(bytes[end]))
+    let joins = |b: Option<&u8>| b.is_some_and(|&b| WORD_BYTE[usize::from(b)] || b >= 0x80);
+    let before = start.checked_sub(1).and_then(|i| bytes.get(i));
+    !joins(before) && !joins(bytes.get(end))
 }
 
 /// Sorts the hits that start at one position (`out[first..]`) longest first,
