@@ -6,10 +6,10 @@
 //! (`apologi*` finds apologise, apologize, apologies). A straight apostrophe
 //! also matches a typographic one (`don't` finds `don’t`).
 //!
-//! All lists that apply to one author role are compiled into a single DFA, so
-//! each message is scanned once whatever the number of lists.
+//! All lists that apply to one author role are compiled into a single trie,
+//! walked from each position where a word starts, so each message is scanned
+//! once whatever the number of lists.
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use std::collections::HashMap;
 
 /// Whose messages a list is matched against.
@@ -53,157 +53,362 @@ pub fn parse_list(source: &str) -> impl Iterator<Item = &str> {
         .filter(|l| !l.is_empty())
 }
 
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 struct PatternInfo {
     list: ListId,
     /// Ends in `*`: no word boundary needed at the end.
     prefix: bool,
 }
 
-/// The patterns of one scope: an Aho-Corasick DFA for phrases, and a word
-/// lookup for tokens of one or two characters ("u", "hi", "ty"), which would
-/// otherwise match inside almost every word and flood the automaton.
-struct Automaton {
-    ac: Option<AhoCorasick>,
-    patterns: Vec<PatternInfo>,
-    /// Lowercase short tokens and what they stand for.
-    short: Vec<([u8; 2], usize, PatternInfo)>,
+/// What must follow a phrase for it to count as a hit.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum End {
+    /// A word boundary: the phrase ends in a word character ("sorry").
+    Boundary,
+    /// Anything: the phrase ends in punctuation or a symbol ("sorry?", "w/").
+    Any,
+    /// The rest of the word, which the hit extends to (`apologi*`).
+    Prefix,
+    /// A token of one or two ASCII letters or digits ("u", "hi", "ty"): it
+    /// must be a whole run of ASCII word characters and non-ASCII bytes, so
+    /// `u` matches in "u," but not in "ú", "u_" or "😀u". Tokens this short
+    /// would otherwise match in too many places (an emoji is not a word
+    /// character, so "😀u" has a word boundary before the "u").
+    Token,
 }
 
-/// Tokens this long or shorter are looked up word by word.
+/// What a state of the trie reports when a walk reaches it.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct Entry {
+    list: ListId,
+    end: End,
+}
+
+/// Row of the dead state: no phrase continues with this byte.
+const DEAD: usize = 0;
+
+/// Tokens this long or shorter (of ASCII letters and digits) are `End::Token`.
 const SHORT_TOKEN: usize = 2;
 
+/// All phrases of one scope as a trie, stored as a dense transition table.
+///
+/// A hit can only start where a word starts (or at a non-word character, for
+/// phrases such as `:(`), so instead of running an unanchored Aho-Corasick
+/// automaton over every byte, the scan walks this trie from each such
+/// position; a walk stops as soon as the text leaves every phrase, usually
+/// within the first word. Identical phrases (listed twice, in two lists, or
+/// differing only in ASCII case) share one state with several entries.
+struct Automaton {
+    /// The column of each byte, ASCII case folded; 0 for a byte no phrase
+    /// contains (its column is dead in every row).
+    class: [u16; 256],
+    /// Columns per row (one per class).
+    stride: usize,
+    /// Row-major transitions. A value is the target row's offset
+    /// (`state * stride`). Row 0 is the dead state; the states that complete
+    /// a phrase come next, so one comparison (`<= last_accept`) tells the
+    /// walk whether a state is special.
+    trans: Vec<u32>,
+    /// Row offset of the root.
+    root: usize,
+    /// Row offset of the last state that completes a phrase.
+    last_accept: usize,
+    /// For the dead state and each state that completes a phrase, its
+    /// range in `entries`.
+    ranges: Vec<(u32, u32)>,
+    entries: Vec<Entry>,
+    /// The bytes some phrase starts with (either ASCII case).
+    starts: [bool; 256],
+}
+
 impl Automaton {
-    fn build(entries: Vec<(String, PatternInfo)>) -> Automaton {
-        let (short, long): (Vec<_>, Vec<_>) = entries.into_iter().partition(|(text, info)| {
-            !info.prefix
-                && text.len() <= SHORT_TOKEN
-                && text.bytes().all(|b| b.is_ascii_alphanumeric())
-        });
-        let short = short
-            .into_iter()
+    /// Builds the trie. A phrase with a straight apostrophe is also added
+    /// with typographic ones (`don't` finds `don’t`).
+    fn build(phrases: &[(String, PatternInfo)]) -> Automaton {
+        let variants: Vec<(Vec<u8>, Entry)> = phrases
+            .iter()
+            .flat_map(|(text, info)| {
+                let curly = text
+                    .contains('\'')
+                    .then(|| (text.replace('\'', "\u{2019}"), *info));
+                curly.into_iter().chain([(text.clone(), *info)])
+            })
             .map(|(text, info)| {
-                let mut key = [0u8; 2];
-                for (k, b) in key.iter_mut().zip(text.bytes()) {
-                    *k = b.to_ascii_lowercase();
-                }
-                (key, text.len(), info)
+                assert!(!text.is_empty(), "empty phrase in a list");
+                let entry = Entry {
+                    list: info.list,
+                    end: end_kind(&text, info.prefix),
+                };
+                (text.to_ascii_lowercase().into_bytes(), entry)
             })
             .collect();
-        if long.is_empty() {
-            return Automaton {
-                ac: None,
-                patterns: Vec::new(),
-                short,
-            };
-        }
-        let (texts, patterns): (Vec<String>, Vec<PatternInfo>) = long.into_iter().unzip();
-        let ac = AhoCorasickBuilder::new()
-            .ascii_case_insensitive(true)
-            .match_kind(MatchKind::Standard)
-            .kind(Some(AhoCorasickKind::DFA))
-            .build(&texts)
-            .or_else(|_| {
-                AhoCorasickBuilder::new()
-                    .ascii_case_insensitive(true)
-                    .match_kind(MatchKind::Standard)
-                    .build(&texts)
-            })
-            .expect("phrase automaton builds");
-        Automaton {
-            ac: Some(ac),
-            patterns,
-            short,
-        }
-    }
-
-    fn push(&self, text: &str, hit: Hit, out: &mut Vec<Hit>) {
-        out.push(Hit {
-            negated: negated_before(text, hit.start as usize),
-            ..hit
-        });
-    }
-
-    fn scan(&self, text: &str, out: &mut Vec<Hit>) {
-        let bytes = text.as_bytes();
-        let first = out.len();
-        if let Some(ac) = &self.ac {
-            for m in ac.find_overlapping_iter(text) {
-                let info = self.patterns[m.pattern().as_usize()];
-                let (start, end) = (m.start(), m.end());
-                if !boundary_before(text, start) {
-                    continue;
-                }
-                let end = if info.prefix {
-                    extend_word(bytes, end)
-                } else if boundary_after(text, end) {
-                    end
-                } else {
-                    continue;
-                };
-                let hit = Hit {
-                    list: info.list,
-                    start: start as u32,
-                    end: end as u32,
-                    negated: false,
-                };
-                self.push(text, hit, out);
+        let class = Automaton::classes(variants.iter().map(|(t, _)| t.as_slice()));
+        let stride = usize::from(*class.iter().max().unwrap_or(&0)) + 1;
+        let mut automaton = Automaton {
+            class,
+            stride,
+            // The dead row and the root.
+            trans: vec![0; 2 * stride],
+            root: stride,
+            last_accept: 0,
+            ranges: Vec::new(),
+            entries: Vec::new(),
+            starts: [false; 256],
+        };
+        let mut found: Vec<Vec<Entry>> = vec![Vec::new(); 2];
+        for (text, entry) in variants {
+            let state = automaton.insert(&text, &mut found);
+            if !found[state].contains(&entry) {
+                found[state].push(entry);
             }
         }
-        if !self.short.is_empty() {
-            self.scan_short(text, out);
+        automaton.finish(found);
+        automaton
+    }
+
+    /// Numbers the bytes the phrases use (from 1), folding ASCII case.
+    fn classes<'t>(texts: impl Iterator<Item = &'t [u8]>) -> [u16; 256] {
+        let mut used = [false; 256];
+        for b in texts.flatten() {
+            used[usize::from(*b)] = true;
         }
-        let hits = &mut out[first..];
-        hits.sort_by_key(|h| (h.start, std::cmp::Reverse(h.end), h.list.0));
-        // The same phrase can be listed twice (or under two spellings).
-        let mut kept = first;
-        for i in first..out.len() {
-            let h = out[i];
-            if kept == first || {
-                let p = out[kept - 1];
-                (p.start, p.end, p.list) != (h.start, h.end, h.list)
-            } {
+        let mut class = [0u16; 256];
+        let mut next = 1;
+        for b in 0..=255u8 {
+            if used[usize::from(b)] {
+                class[usize::from(b)] = next;
+                next += 1;
+            }
+        }
+        for b in b'A'..=b'Z' {
+            class[usize::from(b)] = class[usize::from(b.to_ascii_lowercase())];
+        }
+        class
+    }
+
+    /// Adds the path of a lowercase phrase; returns its final state number.
+    fn insert(&mut self, text: &[u8], found: &mut Vec<Vec<Entry>>) -> usize {
+        let mut row = self.root;
+        for &b in text {
+            let cell = row + usize::from(self.class[usize::from(b)]);
+            if self.trans[cell] as usize == DEAD {
+                self.trans[cell] = u32::try_from(self.trans.len()).expect("phrase trie too large");
+                self.trans.resize(self.trans.len() + self.stride, 0);
+                found.push(Vec::new());
+            }
+            row = self.trans[cell] as usize;
+        }
+        row / self.stride
+    }
+
+    /// Renumbers the states (the dead state, then those that complete a
+    /// phrase, then the rest) and stores the entries of each.
+    fn finish(&mut self, found: Vec<Vec<Entry>>) {
+        let mut order = vec![DEAD];
+        order.extend((1..found.len()).filter(|&s| !found[s].is_empty()));
+        let accepting = order.len() - 1;
+        order.extend((1..found.len()).filter(|&s| found[s].is_empty()));
+        let mut renamed = vec![0; found.len()];
+        for (new, &old) in order.iter().enumerate() {
+            renamed[old] = new;
+        }
+        let stride = self.stride;
+        let mut trans = vec![0; self.trans.len()];
+        for (new, &old) in order.iter().enumerate() {
+            let rows = trans[new * stride..][..stride].iter_mut();
+            for (cell, &target) in rows.zip(&self.trans[old * stride..][..stride]) {
+                *cell = (renamed[target as usize / stride] * stride) as u32;
+            }
+        }
+        self.trans = trans;
+        self.root = renamed[self.root / stride] * stride;
+        self.last_accept = accepting * stride;
+        for b in 0..=255u8 {
+            self.starts[usize::from(b)] = self.step(self.root, b) != DEAD;
+        }
+        for &old in &order[..=accepting] {
+            let lo = self.entries.len() as u32;
+            self.entries.extend_from_slice(&found[old]);
+            self.ranges.push((lo, self.entries.len() as u32));
+        }
+    }
+
+    /// The state after reading `b` in the state at `row`.
+    #[inline(always)]
+    fn step(&self, row: usize, b: u8) -> usize {
+        self.trans[row + usize::from(self.class[usize::from(b)])] as usize
+    }
+
+    /// Appends the hits in `text`, sorted by (start, longest first, list).
+    ///
+    /// A hit starts where the previous character is not a word character, or
+    /// where its own first character is not one; every other position is
+    /// inside a word and skipped.
+    fn scan(&self, text: &str, out: &mut Vec<Hit>) {
+        let bytes = text.as_bytes();
+        let mut at = 0;
+        let mut after_word = false;
+        while at < bytes.len() {
+            let b = bytes[at];
+            if b >= 0x80 {
+                let (word, width) = char_class_at(text, at);
+                if !(after_word && word) {
+                    self.hits_at(text, at, out);
+                }
+                at += width;
+                after_word = word;
+            } else if WORD_BYTE[usize::from(b)] {
+                if !after_word {
+                    self.hits_at(text, at, out);
+                }
+                // The rest of the word (its ASCII part) cannot start a hit.
+                at += 1;
+                while at < bytes.len() && WORD_BYTE[usize::from(bytes[at])] {
+                    at += 1;
+                }
+                after_word = true;
+            } else {
+                // Most punctuation and spaces start no phrase: skip the walk.
+                if self.starts[usize::from(b)] {
+                    self.hits_at(text, at, out);
+                }
+                at += 1;
+                after_word = false;
+            }
+        }
+    }
+
+    /// Appends the hits that start at `start`, in order, with their negation.
+    #[inline(always)]
+    fn hits_at(&self, text: &str, start: usize, out: &mut Vec<Hit>) {
+        let row = self.step(self.root, text.as_bytes()[start]);
+        if row == DEAD {
+            return;
+        }
+        let first = out.len();
+        self.walk(text, start, row, out);
+        if out.len() > first {
+            finish_group(text, start, first, out);
+        }
+    }
+
+    /// Appends the phrases that start at `start` (unsorted, not negated),
+    /// from the state at `row`, reached by the byte at `start`.
+    #[inline(always)]
+    fn walk(&self, text: &str, start: usize, mut row: usize, out: &mut Vec<Hit>) {
+        let bytes = text.as_bytes();
+        let mut at = start + 1;
+        loop {
+            if row <= self.last_accept {
+                if row == DEAD {
+                    return;
+                }
+                self.accept(text, start, at, row, out);
+            }
+            let Some(&b) = bytes.get(at) else {
+                return;
+            };
+            row = self.step(row, b);
+            at += 1;
+        }
+    }
+
+    /// Reports the entries of the state at `row`, a phrase spanning `start..end`.
+    #[inline(never)]
+    fn accept(&self, text: &str, start: usize, end: usize, row: usize, out: &mut Vec<Hit>) {
+        let bytes = text.as_bytes();
+        let (lo, hi) = self.ranges[row / self.stride];
+        for entry in &self.entries[lo as usize..hi as usize] {
+            let end = match entry.end {
+                End::Any => end,
+                End::Boundary if !word_char_at(text, end) => end,
+                End::Prefix => extend_word(bytes, end),
+                End::Token if whole_token(bytes, start, end) => end,
+                End::Boundary | End::Token => continue,
+            };
+            out.push(Hit {
+                list: entry.list,
+                start: start as u32,
+                end: end as u32,
+                negated: false,
+            });
+        }
+    }
+}
+
+/// How a phrase (its text without the `*`) must end.
+fn end_kind(text: &str, prefix: bool) -> End {
+    if prefix {
+        End::Prefix
+    } else if text.len() <= SHORT_TOKEN && text.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        End::Token
+    } else if text.chars().next_back().is_some_and(is_word_char) {
+        End::Boundary
+    } else {
+        End::Any
+    }
+}
+
+/// Whether `start..end` is a whole token: no ASCII word character or
+/// non-ASCII byte stands right before or after it.
+fn whole_token(bytes: &[u8], start: usize, end: usize) -> bool {
+    let joins = |b: Option<&u8>| b.is_some_and(|&b| WORD_BYTE[usize::from(b)] || b >= 0x80);
+    let before = start.checked_sub(1).and_then(|i| bytes.get(i));
+    !joins(before) && !joins(bytes.get(end))
+}
+
+/// Sorts the hits that start at one position (`out[first..]`) longest first,
+/// then by list, drops duplicates (the same phrase listed twice, or under two
+/// spellings) and sets their negation, which depends only on the start.
+fn finish_group(text: &str, start: usize, first: usize, out: &mut Vec<Hit>) {
+    if out.len() - first > 1 {
+        out[first..].sort_unstable_by_key(|h| (std::cmp::Reverse(h.end), h.list.0));
+        let mut kept = first + 1;
+        for i in first + 1..out.len() {
+            let (p, h) = (out[kept - 1], out[i]);
+            if (p.end, p.list) != (h.end, h.list) {
                 out[kept] = h;
                 kept += 1;
             }
         }
         out.truncate(kept);
     }
+    let negated = negated_before(text, start);
+    for hit in &mut out[first..] {
+        hit.negated = negated;
+    }
+}
 
-    /// Finds the short tokens: words of one or two ASCII characters.
-    fn scan_short(&self, text: &str, out: &mut Vec<Hit>) {
-        let bytes = text.as_bytes();
-        let is_word = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80;
-        let mut i = 0;
-        while i < bytes.len() {
-            if !is_word(bytes[i]) {
-                i += 1;
-                continue;
-            }
-            let start = i;
-            while i < bytes.len() && is_word(bytes[i]) {
-                i += 1;
-            }
-            let len = i - start;
-            if len > SHORT_TOKEN || bytes[start..i].iter().any(|&b| b >= 0x80) {
-                continue;
-            }
-            let mut key = [0u8; 2];
-            for (k, b) in key.iter_mut().zip(&bytes[start..i]) {
-                *k = b.to_ascii_lowercase();
-            }
-            for &(word, word_len, info) in &self.short {
-                if word_len == len && word == key {
-                    let hit = Hit {
-                        list: info.list,
-                        start: start as u32,
-                        end: i as u32,
-                        negated: false,
-                    };
-                    self.push(text, hit, out);
-                }
-            }
-        }
+/// ASCII bytes that are word characters (letters, digits, `_`).
+const WORD_BYTE: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 128 {
+        table[b] = (b as u8).is_ascii_alphanumeric() || b == b'_' as usize;
+        b += 1;
+    }
+    table
+};
+
+/// Whether the character at `at` (a char boundary) is a word character, and
+/// its width in bytes. Decodes only non-ASCII characters.
+#[inline]
+fn char_class_at(text: &str, at: usize) -> (bool, usize) {
+    let b = text.as_bytes()[at];
+    if b < 0x80 {
+        return (WORD_BYTE[usize::from(b)], 1);
+    }
+    let c = text[at..].chars().next().expect("char boundary");
+    (is_word_char(c), c.len_utf8())
+}
+
+/// Whether a word character stands at `at` (false at the end of the text).
+#[inline]
+fn word_char_at(text: &str, at: usize) -> bool {
+    match text.as_bytes().get(at) {
+        None => false,
+        Some(&b) if b < 0x80 => WORD_BYTE[usize::from(b)],
+        Some(_) => char_class_at(text, at).0,
     }
 }
 
@@ -239,18 +444,14 @@ impl Matcher {
                     Some(p) => (p.trim_end(), true),
                     None => (phrase, false),
                 };
-                let info = PatternInfo { list: id, prefix };
-                if text.contains('\'') {
-                    target.push((text.replace('\'', "\u{2019}"), info));
-                }
-                target.push((text.to_string(), info));
+                target.push((text.to_string(), PatternInfo { list: id, prefix }));
             }
         }
         Matcher {
             names,
             by_name,
-            agent: Automaton::build(agent),
-            customer: Automaton::build(customer),
+            agent: Automaton::build(&agent),
+            customer: Automaton::build(&customer),
         }
     }
 
@@ -281,22 +482,6 @@ pub fn is_word_char(c: char) -> bool {
     c.is_alphanumeric() || c == '_'
 }
 
-fn boundary_before(text: &str, at: usize) -> bool {
-    text[..at]
-        .chars()
-        .next_back()
-        .is_none_or(|c| !is_word_char(c))
-        || text[at..].chars().next().is_some_and(|c| !is_word_char(c))
-}
-
-fn boundary_after(text: &str, at: usize) -> bool {
-    text[at..].chars().next().is_none_or(|c| !is_word_char(c))
-        || text[..at]
-            .chars()
-            .next_back()
-            .is_some_and(|c| !is_word_char(c))
-}
-
 fn extend_word(bytes: &[u8], mut end: usize) -> usize {
     while end < bytes.len() && (bytes[end].is_ascii_alphanumeric() || bytes[end] == b'_') {
         end += 1;
@@ -316,29 +501,25 @@ const NEGATION_WINDOW: usize = 40;
 /// Whether a negation word stands among the three words before `at`, in the
 /// same clause. Allocation-free: this runs for every phrase hit.
 pub fn negated_before(text: &str, at: usize) -> bool {
-    let bytes = text.as_bytes();
-    let floor = at.saturating_sub(NEGATION_WINDOW);
-    let mut end = at;
+    // Only the window counts: a word cut by its start is compared as cut.
+    let window = &text.as_bytes()[at.saturating_sub(NEGATION_WINDOW)..at];
+    let mut end = window.len();
     for _ in 0..3 {
         // Skip separators back to the end of the previous word; stop at a clause end.
-        while end > floor && !is_word_byte(bytes[end - 1]) {
-            if matches!(
-                bytes[end - 1],
-                b'.' | b'!' | b'?' | b';' | b',' | b'\n' | b':'
-            ) {
-                return false;
-            }
-            end -= 1;
-        }
-        if end == floor {
+        let kind = |b: u8| NEGATION_BYTE[usize::from(b)];
+        let Some(last) = window[..end].iter().rposition(|&b| kind(b) != Separator) else {
+            return false;
+        };
+        if kind(window[last]) == ClauseEnd {
             return false;
         }
-        let mut start = end;
-        while start > floor && is_word_byte(bytes[start - 1]) {
-            start -= 1;
-        }
-        let word = &bytes[start..end];
-        if NEGATORS.iter().any(|n| n.eq_ignore_ascii_case(word)) || ends_with_nt(word) {
+        end = last + 1;
+        let start = window[..end]
+            .iter()
+            .rposition(|&b| kind(b) != Word)
+            .map_or(0, |i| i + 1);
+        let word = &window[start..end];
+        if is_negator(word) || ends_with_nt(word) {
             return true;
         }
         end = start;
@@ -346,10 +527,44 @@ pub fn negated_before(text: &str, at: usize) -> bool {
     false
 }
 
-/// Bytes that make up a word for negation purposes (letters, digits and
-/// apostrophes, straight or typographic).
-fn is_word_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'\'' || b >= 0x80
+/// What a byte is to `negated_before`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum NegationByte {
+    /// Part of a word: letters, digits and apostrophes, straight or
+    /// typographic (any non-ASCII byte).
+    Word,
+    /// Ends a clause: `. ! ? ; , : ` and newline.
+    ClauseEnd,
+    Separator,
+}
+use NegationByte::{ClauseEnd, Separator, Word};
+
+/// `NegationByte` of every byte, as a table: it is looked up for every byte
+/// before every hit.
+const NEGATION_BYTE: [NegationByte; 256] = {
+    let mut table = [Separator; 256];
+    let mut b = 0;
+    while b < 256 {
+        let byte = b as u8;
+        table[b] = if byte.is_ascii_alphanumeric() || byte == b'\'' || byte >= 0x80 {
+            Word
+        } else if matches!(byte, b'.' | b'!' | b'?' | b';' | b',' | b'\n' | b':') {
+            ClauseEnd
+        } else {
+            Separator
+        };
+        b += 1;
+    }
+    table
+};
+
+/// One of the `NEGATORS`, in any ASCII case. Most words differ in length or
+/// first letter (every negator starts with n, w, h or c), which is checked
+/// before comparing.
+fn is_negator(word: &[u8]) -> bool {
+    (2..=7).contains(&word.len())
+        && matches!(word[0] | 0x20, b'n' | b'w' | b'h' | b'c')
+        && NEGATORS.iter().any(|n| n.eq_ignore_ascii_case(word))
 }
 
 /// "don't", "can't", "isn’t" (straight or typographic apostrophe).
@@ -444,5 +659,451 @@ mod tests {
         assert!(negated_before("it isn't sorry", 10));
         assert!(!negated_before("notably sorry", 8));
         assert!(!hits("No. Sorry")[0].2, "negation stops at the clause end");
+    }
+
+    /// Lists with every kind of phrase the trie treats specially.
+    static TRICKY: [ListDef; 4] = [
+        ListDef {
+            name: "t.one",
+            scope: Scope::Agent,
+            source: "thank you\nThank You\nsorry\nsorry?\n:(\n?\n\u{1F61E}\nw/\ndon't worry\n\
+                     apologi*\nhave a good*\nhi\nu\nit's a 'test'\ncafé\nno one\n",
+        },
+        ListDef {
+            name: "t.two",
+            scope: Scope::Agent,
+            source: "thank you\nthank you for contacting\nsorry*\ndon't\nty\nhi\nworry\n",
+        },
+        ListDef {
+            name: "t.customer",
+            scope: Scope::Customer,
+            source: "sorry\nhelp!\n",
+        },
+        ListDef {
+            name: "t.empty",
+            scope: Scope::Agent,
+            source: "# nothing here\n",
+        },
+    ];
+
+    fn tricky() -> &'static (Matcher, reference::Reference, reference::Reference) {
+        static M: std::sync::OnceLock<(Matcher, reference::Reference, reference::Reference)> =
+            std::sync::OnceLock::new();
+        M.get_or_init(|| {
+            let defs: Vec<&ListDef> = TRICKY.iter().collect();
+            (
+                Matcher::new(&defs),
+                reference::Reference::new(&defs, Scope::Agent),
+                reference::Reference::new(&defs, Scope::Customer),
+            )
+        })
+    }
+
+    /// `(list, matched text)` of the tricky agent lists in `text`.
+    fn tricky_hits(text: &str) -> Vec<(&'static str, &str)> {
+        let (m, _, _) = tricky();
+        let mut out = Vec::new();
+        m.scan(Scope::Agent, text, &mut out);
+        out.iter()
+            .map(|h| (m.name(h.list), &text[h.start as usize..h.end as usize]))
+            .collect()
+    }
+
+    /// Checks the matcher against the reference on `text`, both scopes.
+    fn same_as_reference(
+        m: &Matcher,
+        agent: &reference::Reference,
+        customer: &reference::Reference,
+        text: &str,
+    ) {
+        for (scope, reference) in [(Scope::Agent, agent), (Scope::Customer, customer)] {
+            let mut out = vec![Hit {
+                list: ListId(9),
+                start: 0,
+                end: 0,
+                negated: true,
+            }];
+            m.scan(scope, text, &mut out);
+            assert_eq!(out[1..], reference.scan(text), "{scope:?} in {text:?}");
+        }
+    }
+
+    #[test]
+    fn punctuation_and_symbol_phrases() {
+        assert_eq!(
+            tricky_hits("oh :( really?"),
+            [("t.one", ":("), ("t.one", "?")]
+        );
+        assert_eq!(tricky_hits("sad\u{1F61E}face"), [("t.one", "\u{1F61E}")]);
+        assert_eq!(
+            tricky_hits("sorry? w/o"),
+            [
+                ("t.one", "sorry?"),
+                ("t.one", "sorry"),
+                ("t.two", "sorry"),
+                ("t.one", "?"),
+                ("t.one", "w/")
+            ]
+        );
+        assert!(tricky_hits("xw/ :(").iter().all(|h| h.1 != "w/"));
+    }
+
+    #[test]
+    fn phrase_in_two_lists_or_twice() {
+        assert_eq!(
+            tricky_hits("THANK YOU for contacting"),
+            [
+                ("t.two", "THANK YOU for contacting"),
+                ("t.one", "THANK YOU"),
+                ("t.two", "THANK YOU"),
+            ]
+        );
+    }
+
+    #[test]
+    fn apostrophes_and_prefixes() {
+        assert_eq!(
+            tricky_hits("Don\u{2019}t worry"),
+            [
+                ("t.one", "Don\u{2019}t worry"),
+                ("t.two", "Don\u{2019}t"),
+                ("t.two", "worry")
+            ]
+        );
+        assert_eq!(tricky_hits("it's a \u{2019}test\u{2019}"), []);
+        assert_eq!(
+            tricky_hits("it\u{2019}s a \u{2019}test\u{2019}"),
+            [("t.one", "it\u{2019}s a \u{2019}test\u{2019}")]
+        );
+        assert_eq!(
+            tricky_hits("Have a goodnight_2 sorryyy apologizing"),
+            [
+                ("t.one", "Have a goodnight_2"),
+                ("t.two", "sorryyy"),
+                ("t.one", "apologizing"),
+            ]
+        );
+    }
+
+    #[test]
+    fn text_edges_and_non_ascii_neighbours() {
+        assert_eq!(tricky_hits("hi"), [("t.one", "hi"), ("t.two", "hi")]);
+        assert_eq!(
+            tricky_hits("sorry"),
+            [("t.one", "sorry"), ("t.two", "sorry")]
+        );
+        // A prefix phrase needs no boundary after it, even before a non-ASCII letter.
+        assert_eq!(tricky_hits("ésorry sorryé"), [("t.two", "sorry")]);
+        assert_eq!(tricky_hits("éhi hié ú u\u{1F600} \u{1F600}u"), []);
+        assert_eq!(
+            tricky_hits("’sorry’ café,cafés"),
+            [("t.one", "sorry"), ("t.two", "sorry"), ("t.one", "café")]
+        );
+        assert_eq!(
+            tricky_hits("u_ _u u, TY"),
+            [("t.one", "u"), ("t.two", "TY")]
+        );
+    }
+
+    #[test]
+    fn negation_is_per_start() {
+        let (m, _, _) = tricky();
+        let mut out = Vec::new();
+        m.scan(
+            Scope::Agent,
+            "never thank you for contacting. thank you",
+            &mut out,
+        );
+        let negated: Vec<bool> = out.iter().map(|h| h.negated).collect();
+        assert_eq!(negated, [true, true, true, false, false]);
+    }
+
+    /// Pieces that random texts are made of: phrase parts, separators,
+    /// apostrophes, non-ASCII letters and symbols.
+    const PIECES: &[&str] = &[
+        "thank",
+        "you",
+        "Thank You",
+        " for",
+        " contacting",
+        "sorry",
+        "SORRY",
+        "?",
+        "!",
+        ".",
+        ",",
+        ":(",
+        ":",
+        "(",
+        "'",
+        "\u{2019}",
+        "don",
+        "t",
+        " worry",
+        "n't",
+        "not",
+        "never",
+        "no",
+        "apologi",
+        "se",
+        "Z",
+        "_",
+        "é",
+        "café",
+        "\u{1F61E}",
+        "\u{1F600}",
+        "u",
+        "ty",
+        "hi",
+        "w/",
+        "have a good",
+        "night",
+        "\n",
+        " ",
+        " ",
+        "  ",
+        "x",
+        "1",
+        "it's a 'test'",
+        "help!",
+        "one",
+        "\u{2019}s",
+        "Ω",
+        "cannot",
+        "HARDLY",
+        "nothing",
+        "without",
+        "neither",
+        "can't",
+        "isn\u{2019}t",
+        "NoR",
+        ";",
+        "-",
+    ];
+
+    fn random_text(pieces: Vec<String>) -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        prop::collection::vec(prop::sample::select(pieces), 0..40).prop_map(|v| v.concat())
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn tricky_lists_match_the_reference(
+            text in random_text(PIECES.iter().map(|s| s.to_string()).collect())
+        ) {
+            let (m, agent, customer) = tricky();
+            same_as_reference(m, agent, customer, &text);
+        }
+
+        #[test]
+        fn negation_matches_the_reference(
+            text in random_text(PIECES.iter().map(|s| s.to_string()).collect()),
+            cut in 0usize..200,
+        ) {
+            let at = (0..=cut.min(text.len())).rev().find(|&i| text.is_char_boundary(i)).unwrap_or(0);
+            proptest::prop_assert_eq!(
+                negated_before(&text, at),
+                reference::negated_before(&text, at),
+                "{:?} at {}", text, at
+            );
+        }
+
+        #[test]
+        fn rule_lists_match_the_reference(text in random_text(rule_pieces())) {
+            let (m, agent, customer) = rule_matchers();
+            same_as_reference(m, agent, customer, &text);
+        }
+    }
+
+    /// The phrases of every rule (without `*`), plus `PIECES`.
+    fn rule_pieces() -> Vec<String> {
+        let mut pieces: Vec<String> = PIECES.iter().map(|s| s.to_string()).collect();
+        for def in crate::rules::REGISTRY
+            .iter()
+            .flat_map(|e| e.meta.lists.iter())
+        {
+            pieces.extend(parse_list(def.source).map(|p| p.trim_end_matches('*').to_string()));
+        }
+        pieces
+    }
+
+    fn rule_matchers() -> &'static (Matcher, reference::Reference, reference::Reference) {
+        static M: std::sync::OnceLock<(Matcher, reference::Reference, reference::Reference)> =
+            std::sync::OnceLock::new();
+        M.get_or_init(|| {
+            let defs: Vec<&ListDef> = crate::rules::REGISTRY
+                .iter()
+                .flat_map(|e| e.meta.lists.iter())
+                .collect();
+            (
+                Matcher::new(&defs),
+                reference::Reference::new(&defs, Scope::Agent),
+                reference::Reference::new(&defs, Scope::Customer),
+            )
+        })
+    }
+}
+
+/// The matcher as it was before the trie (one unanchored, overlapping
+/// Aho-Corasick search per message, then boundary checks, sort and
+/// de-duplication): the specification the trie is checked against.
+#[cfg(test)]
+mod reference {
+    use super::*;
+    use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
+
+    pub struct Reference {
+        ac: AhoCorasick,
+        patterns: Vec<PatternInfo>,
+        short: Vec<(String, PatternInfo)>,
+    }
+
+    impl Reference {
+        pub fn new(defs: &[&ListDef], scope: Scope) -> Reference {
+            let mut long = Vec::new();
+            let mut short = Vec::new();
+            for (i, def) in defs.iter().enumerate() {
+                if def.scope != scope {
+                    continue;
+                }
+                for phrase in parse_list(def.source) {
+                    let (text, prefix) = match phrase.strip_suffix('*') {
+                        Some(p) => (p.trim_end(), true),
+                        None => (phrase, false),
+                    };
+                    let info = PatternInfo {
+                        list: ListId(i as u16),
+                        prefix,
+                    };
+                    if !prefix
+                        && text.len() <= SHORT_TOKEN
+                        && text.bytes().all(|b| b.is_ascii_alphanumeric())
+                    {
+                        short.push((text.to_ascii_lowercase(), info));
+                        continue;
+                    }
+                    if text.contains('\'') {
+                        long.push((text.replace('\'', "\u{2019}"), info));
+                    }
+                    long.push((text.to_string(), info));
+                }
+            }
+            let (texts, patterns): (Vec<String>, Vec<PatternInfo>) = long.into_iter().unzip();
+            let ac = AhoCorasickBuilder::new()
+                .ascii_case_insensitive(true)
+                .match_kind(MatchKind::Standard)
+                .kind(Some(AhoCorasickKind::DFA))
+                .build(&texts)
+                .unwrap();
+            Reference {
+                ac,
+                patterns,
+                short,
+            }
+        }
+
+        pub fn scan(&self, text: &str) -> Vec<Hit> {
+            let bytes = text.as_bytes();
+            let mut out = Vec::new();
+            for m in self.ac.find_overlapping_iter(text) {
+                let info = self.patterns[m.pattern().as_usize()];
+                let (start, end) = (m.start(), m.end());
+                if !boundary_before(text, start) {
+                    continue;
+                }
+                let end = if info.prefix {
+                    extend_word(bytes, end)
+                } else if boundary_after(text, end) {
+                    end
+                } else {
+                    continue;
+                };
+                out.push(hit(text, info, start, end));
+            }
+            let is_word = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80;
+            let mut i = 0;
+            while i < bytes.len() {
+                if !is_word(bytes[i]) {
+                    i += 1;
+                    continue;
+                }
+                let start = i;
+                while i < bytes.len() && is_word(bytes[i]) {
+                    i += 1;
+                }
+                let word = &text[start..i];
+                if word.len() > SHORT_TOKEN || !word.is_ascii() {
+                    continue;
+                }
+                for (short, info) in &self.short {
+                    if short.eq_ignore_ascii_case(word) {
+                        out.push(hit(text, *info, start, i));
+                    }
+                }
+            }
+            out.sort_by_key(|h| (h.start, std::cmp::Reverse(h.end), h.list.0));
+            out.dedup_by_key(|h| (h.start, h.end, h.list));
+            out
+        }
+    }
+
+    fn hit(text: &str, info: PatternInfo, start: usize, end: usize) -> Hit {
+        Hit {
+            list: info.list,
+            start: start as u32,
+            end: end as u32,
+            negated: negated_before(text, start),
+        }
+    }
+
+    /// `super::negated_before` as it was, byte by byte.
+    pub fn negated_before(text: &str, at: usize) -> bool {
+        let bytes = text.as_bytes();
+        let floor = at.saturating_sub(NEGATION_WINDOW);
+        let mut end = at;
+        for _ in 0..3 {
+            while end > floor && !is_word_byte(bytes[end - 1]) {
+                if matches!(
+                    bytes[end - 1],
+                    b'.' | b'!' | b'?' | b';' | b',' | b'\n' | b':'
+                ) {
+                    return false;
+                }
+                end -= 1;
+            }
+            if end == floor {
+                return false;
+            }
+            let mut start = end;
+            while start > floor && is_word_byte(bytes[start - 1]) {
+                start -= 1;
+            }
+            let word = &bytes[start..end];
+            if NEGATORS.iter().any(|n| n.eq_ignore_ascii_case(word)) || ends_with_nt(word) {
+                return true;
+            }
+            end = start;
+        }
+        false
+    }
+
+    fn is_word_byte(b: u8) -> bool {
+        b.is_ascii_alphanumeric() || b == b'\'' || b >= 0x80
+    }
+
+    fn boundary_before(text: &str, at: usize) -> bool {
+        text[..at]
+            .chars()
+            .next_back()
+            .is_none_or(|c| !is_word_char(c))
+            || text[at..].chars().next().is_some_and(|c| !is_word_char(c))
+    }
+
+    fn boundary_after(text: &str, at: usize) -> bool {
+        text[at..].chars().next().is_none_or(|c| !is_word_char(c))
+            || text[..at]
+                .chars()
+                .next_back()
+                .is_some_and(|c| !is_word_char(c))
     }
 }
