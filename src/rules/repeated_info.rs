@@ -216,44 +216,63 @@ impl RepeatedInfo {
             toml::from_str(KINDS).expect("rules/repeated-info/kinds.toml is valid");
         let mut set = Vec::new();
         let mut all_nouns = Vec::new();
-        let kinds = file
-            .kind
-            .into_iter()
-            .map(|k| {
-                let mut gives = k.gives.clone();
-                if !k.nouns.is_empty() {
-                    gives.push(stated(&k.nouns));
-                }
-                let nouns: Vec<String> = k.nouns.iter().map(|n| format!(r"\b(?:{n})")).collect();
-                all_nouns.extend(k.nouns.iter().map(|n| format!("(?:{n})")));
-                let asks: Vec<String> = k.asks.clone();
-                set.push(
-                    nouns
-                        .iter()
-                        .chain(asks.iter())
-                        .map(|p| format!("(?:{p})"))
-                        .collect::<Vec<_>>()
-                        .join("|"),
-                );
-                Kind {
-                    nouns: alternation(&nouns, true),
-                    asks: alternation(&asks, true),
-                    gives: alternation(&gives, false),
-                    scope: k.scope,
-                    personal: k.personal,
-                    closed: k.closed,
-                    name: k.name,
-                }
-            })
-            .collect();
+        let mut defs = Vec::new();
+        for k in file.kind {
+            let mut gives = k.gives.clone();
+            if !k.nouns.is_empty() {
+                gives.push(stated(&k.nouns));
+            }
+            let nouns: Vec<String> = k.nouns.iter().map(|n| format!(r"\b(?:{n})")).collect();
+            all_nouns.extend(k.nouns.iter().map(|n| format!("(?:{n})")));
+            set.push(
+                nouns
+                    .iter()
+                    .chain(k.asks.iter())
+                    .map(|p| format!("(?:{p})"))
+                    .collect::<Vec<_>>()
+                    .join("|"),
+            );
+            defs.push((k, nouns, gives));
+        }
         let quick = set
             .iter()
             .map(|p| format!("(?:{p})"))
             .collect::<Vec<_>>()
             .join("|");
-        RepeatedInfo {
-            kinds,
-            any_ask_quick: compile(&quick, true),
+        // Compiling the kinds' regexes is most of the start-up time of the
+        // whole program: do it on a second thread while this one compiles
+        // the rest.
+        std::thread::scope(|scope| {
+            let kinds = scope.spawn(move || {
+                defs.into_iter()
+                    .map(|(k, nouns, gives)| Kind {
+                        nouns: alternation(&nouns, true),
+                        asks: alternation(&k.asks, true),
+                        gives: alternation(&gives, false),
+                        scope: k.scope,
+                        personal: k.personal,
+                        closed: k.closed,
+                        name: k.name,
+                    })
+                    .collect()
+            });
+            RepeatedInfo::compile(matcher, &set, &quick, &all_nouns, || {
+                kinds.join().expect("compiling the kinds does not panic")
+            })
+        })
+    }
+
+    /// Compiles everything but the kinds, which `kinds` then supplies.
+    fn compile(
+        matcher: &Matcher,
+        set: &[String],
+        quick: &str,
+        all_nouns: &[String],
+        kinds: impl FnOnce() -> Vec<Kind>,
+    ) -> RepeatedInfo {
+        let mut rule = RepeatedInfo {
+            kinds: Vec::new(),
+            any_ask_quick: compile(quick, true),
             any_ask: RegexSetBuilder::new(set.iter().map(|p| ascii_boundaries(p)))
                 .case_insensitive(true)
                 .build()
@@ -282,7 +301,9 @@ impl RepeatedInfo {
             non_answer: compile(&spaced(NON_ANSWER), false),
             yes_no: compile(YES_NO, false),
             statement: compile(STATEMENT, false),
-        }
+        };
+        rule.kinds = kinds();
+        rule
     }
 }
 
