@@ -10,9 +10,27 @@ use crate::timestamp;
 use std::collections::HashMap;
 use std::io::Read;
 
-/// Fields chatlint reads from a CSV, with the header names it recognises.
-const FIELDS: &[(&str, &[&str])] = &[
+/// The fields chatlint reads from a CSV.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Field {
+    ConversationId,
+    Timestamp,
+    Role,
+    Author,
+    Name,
+    Text,
+    Team,
+    Agent,
+    Event,
+    Channel,
+    Internal,
+}
+
+/// Each field's name (as `--csv-column` takes it) and the header names it
+/// recognises, in `Field` order.
+const FIELDS: [(Field, &str, &[&str]); 11] = [
     (
+        Field::ConversationId,
         "conversation_id",
         &[
             "conversation_id",
@@ -23,24 +41,26 @@ const FIELDS: &[(&str, &[&str])] = &[
         ],
     ),
     (
+        Field::Timestamp,
         "timestamp",
         &["timestamp", "ts", "created_at", "time", "date"],
     ),
-    ("role", &["role", "sender_type", "author_type"]),
-    ("author", &["author", "author_id", "sender"]),
-    ("name", &["name", "author_name", "sender_name"]),
-    ("text", &["text", "message", "body", "content"]),
-    ("team", &["team", "queue", "department"]),
-    ("agent", &["agent", "agent_id"]),
-    ("event", &["event"]),
-    ("channel", &["channel"]),
-    ("internal", &["internal", "private"]),
+    (Field::Role, "role", &["role", "sender_type", "author_type"]),
+    (Field::Author, "author", &["author", "author_id", "sender"]),
+    (Field::Name, "name", &["name", "author_name", "sender_name"]),
+    (Field::Text, "text", &["text", "message", "body", "content"]),
+    (Field::Team, "team", &["team", "queue", "department"]),
+    (Field::Agent, "agent", &["agent", "agent_id"]),
+    (Field::Event, "event", &["event"]),
+    (Field::Channel, "channel", &["channel"]),
+    (Field::Internal, "internal", &["internal", "private"]),
 ];
 
-/// Column indices of the fields found in a header.
+/// Column indices of the fields found in a header (looked up for every
+/// cell read, hence an array rather than a map).
 #[derive(Debug, Default)]
 struct Columns {
-    idx: HashMap<&'static str, usize>,
+    idx: [Option<usize>; FIELDS.len()],
 }
 
 impl Columns {
@@ -48,39 +68,38 @@ impl Columns {
         header: &csv::StringRecord,
         overrides: &[(String, String)],
     ) -> Result<Columns, String> {
-        let mut idx = HashMap::new();
+        let mut cols = Columns::default();
         let norm = |s: &str| s.trim().trim_start_matches('\u{feff}').to_ascii_lowercase();
-        for (field, aliases) in FIELDS {
-            let wanted: Vec<String> = match overrides.iter().find(|(f, _)| f == field) {
+        for (field, name, aliases) in FIELDS {
+            let wanted: Vec<String> = match overrides.iter().find(|(f, _)| f == name) {
                 Some((_, h)) => vec![norm(h)],
                 None => aliases.iter().map(|a| a.to_string()).collect(),
             };
-            if let Some(i) = wanted
+            cols.idx[field as usize] = wanted
                 .iter()
-                .find_map(|w| header.iter().position(|h| norm(h) == *w))
-            {
-                idx.insert(*field, i);
-            }
+                .find_map(|w| header.iter().position(|h| norm(h) == *w));
         }
-        for required in ["conversation_id", "role", "text"] {
-            if !idx.contains_key(required) {
-                let aliases = FIELDS
-                    .iter()
-                    .find(|(f, _)| *f == required)
-                    .map(|(_, a)| a.join(", "))
-                    .unwrap_or_default();
+        for required in [Field::ConversationId, Field::Role, Field::Text] {
+            if cols.index(required).is_none() {
+                let (_, name, aliases) = FIELDS[required as usize];
                 return Err(format!(
-                    "the CSV header has no {required} column (looked for: {aliases}); map one with --csv-column {required}=HEADER"
+                    "the CSV header has no {name} column (looked for: {}); map one with --csv-column {name}=HEADER",
+                    aliases.join(", ")
                 ));
             }
         }
-        Ok(Columns { idx })
+        Ok(cols)
     }
 
-    fn get<'r>(&self, row: &'r csv::StringRecord, field: &str) -> Option<&'r str> {
-        self.idx
-            .get(field)
-            .and_then(|&i| row.get(i))
+    /// The column of `field`, if the header has one.
+    fn index(&self, field: Field) -> Option<usize> {
+        self.idx[field as usize]
+    }
+
+    /// The trimmed, non-empty value of `field` in `row`.
+    fn get<'r>(&self, row: &'r csv::StringRecord, field: Field) -> Option<&'r str> {
+        self.index(field)
+            .and_then(|i| row.get(i))
             .map(str::trim)
             .filter(|s| !s.is_empty())
     }
@@ -130,27 +149,40 @@ pub fn read(
     let mut rdr = builder().from_reader(reopen().map_err(|e| e.to_string())?);
     let header = rdr.headers().map_err(|e| e.to_string())?.clone();
     let cols = Columns::resolve(&header, overrides)?;
-    let id_col = cols.idx["conversation_id"];
+    let id_col = cols
+        .index(Field::ConversationId)
+        .expect("resolve requires it");
     let mut last_row: HashMap<Box<[u8]>, u64> = HashMap::new();
     let mut rec = csv::ByteRecord::new();
     let mut row = 0u64;
+    let mut run_id: Vec<u8> = Vec::new();
+    let mut run_last: Option<u64> = None;
     loop {
         match rdr.read_byte_record(&mut rec) {
             Ok(false) => break,
             Ok(true) => {
-                if let Some(id) = rec.get(id_col) {
-                    last_row.insert(id.trim_ascii().into(), row);
+                if let Some(id) = rec.get(id_col).map(<[u8]>::trim_ascii) {
+                    // Rows of one conversation usually come together: the
+                    // map is touched once per run of rows, not per row.
+                    if id != run_id.as_slice() {
+                        note_last_row(&mut last_row, &run_id, run_last);
+                        run_id.clear();
+                        run_id.extend_from_slice(id);
+                    }
+                    run_last = Some(row);
                 }
             }
             Err(_) => {} // reported in pass 2
         }
         row += 1;
     }
+    note_last_row(&mut last_row, &run_id, run_last);
 
     // Pass 2: build conversations, hand each on at its last row.
     let mut rdr = builder().from_reader(reopen().map_err(|e| e.to_string())?);
     let _ = rdr.headers();
     let mut open: HashMap<String, Open> = HashMap::new();
+    let mut current: Option<Open> = None;
     let mut row_no = 0u64;
     let mut srec = csv::StringRecord::new();
     let width = header.len();
@@ -185,31 +217,42 @@ pub fn read(
         if !ok {
             continue;
         }
-        let Some(id) = cols.get(&srec, "conversation_id").map(str::to_string) else {
+        let Some(id) = cols.get(&srec, Field::ConversationId) else {
             emit(CsvItem::Skipped(RecordError::new(
                 loc(None),
                 "row skipped: empty conversation id",
             )));
             continue;
         };
-        let entry = open.entry(id.clone()).or_insert_with(|| Open {
-            conv: Conversation::new(Text::Owned(id.clone())),
-            error: None,
-            last_row: last_row.get(id.as_bytes()).copied().unwrap_or(this_row),
-        });
+        // The conversation of the previous row is kept out of the map: rows
+        // of one conversation usually come together.
+        if current.as_ref().is_none_or(|c| c.conv.id != id) {
+            if let Some(previous) = current.take() {
+                open.insert(previous.conv.id.to_string(), previous);
+            }
+            current = Some(open.remove(id).unwrap_or_else(|| Open {
+                conv: Conversation::new(Text::Owned(id.to_string())),
+                error: None,
+                last_row: last_row.get(id.as_bytes()).copied().unwrap_or(this_row),
+            }));
+        }
+        let entry = current.as_mut().expect("set just above");
         if entry.error.is_none() {
             if let Err(msg) = add_row(&mut entry.conv, &cols, &srec, width) {
                 entry.error =
-                    Some(RecordError::new(loc(None), msg).with_conversation(Some(id.clone())));
+                    Some(RecordError::new(loc(None), msg).with_conversation(Some(id.to_string())));
             }
         }
         if this_row >= entry.last_row {
-            let done = open.remove(&id).expect("entry exists");
+            let done = current.take().expect("set just above");
             emit(match done.error {
                 Some(e) => CsvItem::Skipped(e),
                 None => CsvItem::Conversation(Box::new(done.conv)),
             });
         }
+    }
+    if let Some(previous) = current.take() {
+        open.insert(previous.conv.id.to_string(), previous);
     }
     // Rows whose last-row index disagreed between passes (input changed): flush in id order.
     let mut rest: Vec<_> = open.into_iter().collect();
@@ -221,6 +264,17 @@ pub fn read(
         });
     }
     Ok(())
+}
+
+/// Records `row` as the last row of conversation `id` so far.
+fn note_last_row(last_row: &mut HashMap<Box<[u8]>, u64>, id: &[u8], row: Option<u64>) {
+    let Some(row) = row else { return };
+    match last_row.get_mut(id) {
+        Some(last) => *last = row,
+        None => {
+            last_row.insert(id.into(), row);
+        }
+    }
 }
 
 fn add_row(
@@ -240,36 +294,41 @@ fn add_row(
             "a quoted field runs on over {swallowed} line(s) that look like rows of their own (a quote left open?); those rows are not scored"
         ));
     }
-    let role_text = cols.get(row, "role").ok_or("missing role")?;
+    let role_text = cols.get(row, Field::Role).ok_or("missing role")?;
     let role = role_of(role_text).ok_or_else(|| {
         format!("unknown role {role_text:?} (use agent, customer, bot or system)")
     })?;
-    let ts = match cols.get(row, "timestamp") {
+    let ts = match cols.get(row, Field::Timestamp) {
         None => None,
         Some(t) => Some(timestamp::parse_str(t).ok_or_else(|| format!("invalid timestamp {t:?}"))?),
     };
-    let text = cols.idx.get("text").and_then(|&i| row.get(i)).unwrap_or("");
-    let event = cols.get(row, "event").map(|s| Text::Owned(s.to_string()));
+    let text = cols
+        .index(Field::Text)
+        .and_then(|i| row.get(i))
+        .unwrap_or("");
+    let event = cols
+        .get(row, Field::Event)
+        .map(|s| Text::Owned(s.to_string()));
     if text.trim().is_empty() && role != Role::System && event.is_none() {
         return Err(format!("empty text for a {} message", role.as_str()));
     }
-    let owned = |f: &str| cols.get(row, f).map(|s| Text::Owned(s.to_string()));
+    let owned = |f: Field| cols.get(row, f).map(|s| Text::Owned(s.to_string()));
     if conv.team.is_none() {
-        conv.team = owned("team");
+        conv.team = owned(Field::Team);
     }
     if conv.agent.is_none() {
-        conv.agent = owned("agent");
+        conv.agent = owned(Field::Agent);
     }
     if conv.channel.is_none() {
-        conv.channel = owned("channel");
+        conv.channel = owned(Field::Channel);
     }
     let internal = cols
-        .get(row, "internal")
+        .get(row, Field::Internal)
         .is_some_and(|v| matches!(v.to_ascii_lowercase().as_str(), "true" | "1" | "yes"));
     conv.messages.push(Message {
         role,
-        author: owned("author"),
-        name: owned("name"),
+        author: owned(Field::Author),
+        name: owned(Field::Name),
         text: Text::Owned(text.to_string()),
         ts,
         event,
@@ -282,8 +341,8 @@ fn add_row(
 /// column, and a timestamp in the timestamp column when there is one): the
 /// mark of a quote left open, which swallows the rows after it.
 fn swallowed_rows(cols: &Columns, row: &csv::StringRecord) -> Option<usize> {
-    let role_col = *cols.idx.get("role")?;
-    let ts_col = cols.idx.get("timestamp").copied();
+    let role_col = cols.index(Field::Role)?;
+    let ts_col = cols.index(Field::Timestamp);
     let n = row
         .iter()
         .filter(|f| f.contains('\n'))
