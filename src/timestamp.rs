@@ -6,7 +6,7 @@
 //! than 10^11.
 
 use crate::model::Millis;
-use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, Timelike, Utc};
 
 /// Epoch numbers above this are milliseconds, below it seconds.
 const MILLIS_THRESHOLD: f64 = 1e11;
@@ -128,11 +128,39 @@ fn parse_fast(b: &[u8]) -> Option<Millis> {
 /// Formats milliseconds as RFC 3339 UTC (`2026-11-09T09:17:43Z`, with
 /// milliseconds only when they are not zero).
 pub fn format(ms: Millis) -> String {
-    match DateTime::<Utc>::from_timestamp_millis(ms) {
-        Some(dt) if ms % 1000 == 0 => dt.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
-        Some(dt) => dt.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),
-        None => ms.to_string(),
+    let Some(dt) = DateTime::<Utc>::from_timestamp_millis(ms) else {
+        return ms.to_string();
+    };
+    if !(0..=9999).contains(&dt.year()) {
+        // chrono writes the sign and width of years outside 0-9999.
+        return if ms % 1000 == 0 {
+            dt.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+        } else {
+            dt.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
+        };
     }
+    // By hand: this runs for every finding `check` prints, and chrono's
+    // format strings are interpreted at each call.
+    let mut out = String::with_capacity(24);
+    let mut digits = |n: u32, width: u32, sep: char| {
+        for place in (0..width).rev() {
+            let digit = n / 10u32.pow(place) % 10;
+            out.push(char::from(b'0' + digit as u8));
+        }
+        out.push(sep);
+    };
+    digits(dt.year() as u32, 4, '-');
+    digits(dt.month(), 2, '-');
+    digits(dt.day(), 2, 'T');
+    digits(dt.hour(), 2, ':');
+    digits(dt.minute(), 2, ':');
+    if ms % 1000 == 0 {
+        digits(dt.second(), 2, 'Z');
+    } else {
+        digits(dt.second(), 2, '.');
+        digits(ms.rem_euclid(1000) as u32, 3, 'Z');
+    }
+    out
 }
 
 /// The ISO week of a moment, as `2026-W46`.
@@ -215,6 +243,19 @@ mod tests {
             let fast = parse_fast(s.as_bytes()).unwrap();
             let slow = DateTime::parse_from_rfc3339(s).unwrap().timestamp_millis();
             assert_eq!(fast, slow, "{s}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn formats_like_chrono(ms in -70_000_000_000_000i64..300_000_000_000_000) {
+            let dt = DateTime::<Utc>::from_timestamp_millis(ms).unwrap();
+            let chrono = if ms % 1000 == 0 {
+                dt.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+            } else {
+                dt.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
+            };
+            proptest::prop_assert_eq!(format(ms), chrono);
         }
     }
 

@@ -1,7 +1,7 @@
 //! `check`: one diagnostic per finding, like a compiler's, with the message
 //! text and the offending words underlined, and a help line.
 
-use super::terminal::{fit, sanitize, width, Style};
+use super::terminal::{fit, sanitize, width, Painted, Style};
 use super::{CheckFormat, Renderer};
 use crate::ingest::Place;
 use crate::model::Conversation;
@@ -20,7 +20,7 @@ pub struct CheckRenderer {
 }
 
 impl CheckRenderer {
-    fn severity(&self, s: Severity) -> String {
+    fn severity(&self, s: Severity) -> Painted<'static> {
         match s {
             Severity::Error => self.style.red("error"),
             Severity::Warning => self.style.yellow("warning"),
@@ -45,27 +45,26 @@ impl CheckRenderer {
             self.style.bold(&sanitize(&f.note))
         );
         let msg = conv.messages.get(f.message);
-        let mut location = format!(
-            "{} conversation {} message {}",
+        let _ = write!(
+            out,
+            "{} {} conversation {} message {}",
+            self.style.blue(" -->"),
             sanitize(source),
             sanitize(&card.id),
             f.message
         );
         if let Some(m) = msg {
-            let who = m
-                .name
-                .as_deref()
-                .or(m.author.as_deref())
-                .map(|n| format!(" {}", sanitize(n)))
-                .unwrap_or_default();
-            location.push_str(&format!(" ({}{who}", m.role.as_str()));
-            if let Some(ts) = m.ts {
-                location.push_str(&format!(", {}", timestamp::format(ts)));
+            let _ = write!(out, " ({}", m.role.as_str());
+            if let Some(who) = m.name.as_deref().or(m.author.as_deref()) {
+                let _ = write!(out, " {}", sanitize(who));
             }
-            location.push(')');
+            if let Some(ts) = m.ts {
+                let _ = write!(out, ", {}", timestamp::format(ts));
+            }
+            out.push(b')');
         }
+        out.push(b'\n');
         let gutter = self.style.blue("  |");
-        let _ = writeln!(out, "{} {}", self.style.blue(" -->"), location);
         if let Some(m) = msg {
             let (line, under) = excerpt_line(&m.text, f.start.zip(f.end));
             let _ = writeln!(out, "{gutter}");
@@ -81,11 +80,11 @@ impl CheckRenderer {
         }
         let _ = writeln!(
             out,
-            "{} {}",
+            "{} {} {}\n",
             self.style.blue("  ="),
-            format_args!("{} {}", self.style.bold("help:"), meta.help)
+            self.style.bold("help:"),
+            meta.help
         );
-        let _ = writeln!(out);
     }
 
     fn concise(

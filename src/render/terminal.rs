@@ -12,30 +12,46 @@ pub struct Style {
 }
 
 impl Style {
-    fn paint(&self, code: &str, s: &str) -> String {
-        if self.color {
-            format!("\x1b[{code}m{s}\x1b[0m")
-        } else {
-            s.to_string()
+    fn paint<'a>(&self, code: &'static str, text: &'a str) -> Painted<'a> {
+        Painted {
+            code: self.color.then_some(code),
+            text,
         }
     }
-    pub fn bold(&self, s: &str) -> String {
+    pub fn bold<'a>(&self, s: &'a str) -> Painted<'a> {
         self.paint("1", s)
     }
-    pub fn red(&self, s: &str) -> String {
+    pub fn red<'a>(&self, s: &'a str) -> Painted<'a> {
         self.paint("1;31", s)
     }
-    pub fn yellow(&self, s: &str) -> String {
+    pub fn yellow<'a>(&self, s: &'a str) -> Painted<'a> {
         self.paint("1;33", s)
     }
-    pub fn green(&self, s: &str) -> String {
+    pub fn green<'a>(&self, s: &'a str) -> Painted<'a> {
         self.paint("32", s)
     }
-    pub fn blue(&self, s: &str) -> String {
+    pub fn blue<'a>(&self, s: &'a str) -> Painted<'a> {
         self.paint("1;34", s)
     }
-    pub fn dim(&self, s: &str) -> String {
+    pub fn dim<'a>(&self, s: &'a str) -> Painted<'a> {
         self.paint("2", s)
+    }
+}
+
+/// Text with an optional colour, written when displayed (no allocation).
+#[derive(Clone, Copy, Debug)]
+pub struct Painted<'a> {
+    /// The SGR code, when colouring.
+    code: Option<&'static str>,
+    text: &'a str,
+}
+
+impl std::fmt::Display for Painted<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.code {
+            Some(code) => write!(f, "\x1b[{code}m{}\x1b[0m", self.text),
+            None => f.write_str(self.text),
+        }
     }
 }
 
@@ -49,7 +65,8 @@ fn is_unsafe(c: char) -> bool {
 /// `s` with every unsafe character replaced by a visible escape (`\u{1b}`);
 /// tabs and line breaks become spaces.
 pub fn sanitize(s: &str) -> Cow<'_, str> {
-    if !s.chars().any(is_unsafe) {
+    // Printable ASCII, the usual case, needs no look at characters.
+    if s.bytes().all(|b| (0x20..0x7f).contains(&b)) || !s.chars().any(is_unsafe) {
         return Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len() + 8);
