@@ -87,3 +87,54 @@ fn thread_count_does_not_change_the_output() {
     assert!(ids(&one).len() >= 40, "the demo should hold about 50 chats");
     assert_eq!(one, two);
 }
+
+/// The demo's chats copied `copies` times under new ids, as JSON Lines.
+fn many_chats(copies: usize) -> tempfile::NamedTempFile {
+    use std::io::Write;
+    let demo = std::fs::read_to_string(fixture("demo/chats.jsonl")).unwrap();
+    let mut file = tempfile::Builder::new()
+        .suffix(".jsonl")
+        .tempfile()
+        .unwrap();
+    for copy in 0..copies {
+        for line in demo.lines().filter(|l| !l.trim().is_empty()) {
+            let mut chat: serde_json::Value = serde_json::from_str(line).unwrap();
+            let id = format!("{}-{copy}", chat["id"].as_str().unwrap());
+            chat["id"] = serde_json::Value::String(id);
+            writeln!(file, "{chat}").unwrap();
+        }
+    }
+    file.flush().unwrap();
+    file
+}
+
+#[test]
+fn thread_count_does_not_change_the_output_of_thousands_of_chats() {
+    // Several 1 MiB blocks, so batches finish out of order on two threads.
+    let input = many_chats(80);
+    let one = score(&["--threads", "1"], input.path());
+    let two = score(&["--threads", "2"], input.path());
+    assert!(ids(&one).len() >= 4000, "{} chats", ids(&one).len());
+    assert!(std::fs::metadata(input.path()).unwrap().len() > 3 << 20);
+    assert!(one == two, "-j1 and -j2 differ");
+    let table = |j: &str| {
+        Command::cargo_bin("chatlint")
+            .unwrap()
+            .args([
+                "score",
+                "--format",
+                "table",
+                "--color",
+                "never",
+                "--threads",
+                j,
+            ])
+            .arg(input.path())
+            .output()
+            .unwrap()
+            .stdout
+    };
+    let (table_one, table_two) = (table("1"), table("2"));
+    assert!(String::from_utf8_lossy(&table_one).contains("FAILED RULES"));
+    assert!(table_one == table_two, "tables differ between -j1 and -j2");
+}
