@@ -66,16 +66,81 @@ const OTHER_VALUE: &str =
 /// "Account number and PIN please"), read as a request for its nouns.
 const VERB: &str = r"(?i)\b(is|are|was|were|am|be|been|has|have|had|will|would|can|could|should|do|does|did|may|might|must|want|got|get|see|go|check|\w{3,}ed)\b|[.!]$";
 
-/// A request for several things: a bare reply may answer any of them.
-const LIST: &str = r"(?i)\b(and|or)\b|[,;&/]";
-
 /// A qualifier that says whose the information is: "the name of the host",
 /// "the host's name".
 const OF_WHOM: &str = r"(?i)^\s+of\s+(?:the|your|this|that|a|an)?\s*(\w+)";
 const WHOSE: &str = r"(?i)\b(\w+)(?:'s|s')\s+(?:\w+\s+)?$|\b(his|her|their|its|\w+)\s+$";
 /// Words before a noun that do not make it someone else's ("your name",
 /// "the best phone number").
-const NOT_WHOSE: &str = r"(?i)^(what|that|it|there|who|here|let|where|how|your|you|the|a|an|my|our|me|us|this|which|whats|is|are|was|and|or|of|for|with|to|in|on|at|please|have|get|provide|give|share|tell|confirm|enter|specify|send|need|know|full|first|last|given|family|best|correct|valid|registered|current|preferred|exact|complete|primary|main|same|e|also|just|again|maiden)$";
+const NOT_WHOSE: &[&str] = &[
+    "what",
+    "that",
+    "it",
+    "there",
+    "who",
+    "here",
+    "let",
+    "where",
+    "how",
+    "your",
+    "you",
+    "the",
+    "a",
+    "an",
+    "my",
+    "our",
+    "me",
+    "us",
+    "this",
+    "which",
+    "whats",
+    "is",
+    "are",
+    "was",
+    "and",
+    "or",
+    "of",
+    "for",
+    "with",
+    "to",
+    "in",
+    "on",
+    "at",
+    "please",
+    "have",
+    "get",
+    "provide",
+    "give",
+    "share",
+    "tell",
+    "confirm",
+    "enter",
+    "specify",
+    "send",
+    "need",
+    "know",
+    "full",
+    "first",
+    "last",
+    "given",
+    "family",
+    "best",
+    "correct",
+    "valid",
+    "registered",
+    "current",
+    "preferred",
+    "exact",
+    "complete",
+    "primary",
+    "main",
+    "same",
+    "e",
+    "also",
+    "just",
+    "again",
+    "maiden",
+];
 
 /// A customer message that starts a new request: values of task-scoped
 /// kinds given before it belong to an earlier request.
@@ -152,8 +217,6 @@ struct RepeatedInfo {
     other_value: Regex,
     channel: Regex,
     verb: Regex,
-    /// A sentence that asks for several things.
-    list: Regex,
     /// A sentence that begins with a kind's noun ("Your name and email").
     starts_with_noun: Regex,
     of_whom: Regex,
@@ -163,9 +226,9 @@ struct RepeatedInfo {
     new_task_cue: ListId,
     ask_trigger: ListId,
     task_done: ListId,
-    non_answer: Regex,
-    yes_no: Regex,
-    statement: Regex,
+    /// A reply that is no bare value: a non-answer, a yes or no, or a
+    /// statement (one regex for the three: one search instead of three).
+    not_bare: Regex,
 }
 
 fn alternation(patterns: &[String], case_insensitive: bool) -> Option<Regex> {
@@ -214,6 +277,11 @@ impl RepeatedInfo {
     fn new(matcher: &Matcher) -> RepeatedInfo {
         let file: KindsFile =
             toml::from_str(KINDS).expect("rules/repeated-info/kinds.toml is valid");
+        assert!(
+            file.kind.len() <= KindSet::BITS as usize,
+            "rules/repeated-info/kinds.toml: at most {} kinds",
+            KindSet::BITS
+        );
         let mut set = Vec::new();
         let mut all_nouns = Vec::new();
         let mut defs = Vec::new();
@@ -283,7 +351,6 @@ impl RepeatedInfo {
             other_value: compile(OTHER_VALUE, false),
             channel: compile(&spaced(CHANNEL), false),
             verb: compile(VERB, false),
-            list: compile(LIST, false),
             starts_with_noun: compile(
                 &format!(
                     r"(?i)^\W*((your|the|and|also|ok|okay|please|plus|now|great|thanks)\W+)*({})\b",
@@ -293,14 +360,15 @@ impl RepeatedInfo {
             ),
             of_whom: compile(OF_WHOM, false),
             whose: compile(WHOSE, false),
-            not_whose: compile(NOT_WHOSE, false),
+            not_whose: compile(&format!("(?i)^({})$", NOT_WHOSE.join("|")), false),
             new_task: compile(&spaced(NEW_TASK), false),
             new_task_cue: matcher.id("repeated-info.new-task-cue"),
             ask_trigger: matcher.id("repeated-info.ask-trigger"),
             task_done: matcher.id("repeated-info.task-done"),
-            non_answer: compile(&spaced(NON_ANSWER), false),
-            yes_no: compile(YES_NO, false),
-            statement: compile(STATEMENT, false),
+            not_bare: compile(
+                &format!("(?:{})|(?:{YES_NO})|(?:{STATEMENT})", spaced(NON_ANSWER)),
+                false,
+            ),
         };
         rule.kinds = kinds();
         rule
@@ -333,148 +401,317 @@ impl RepeatedInfo {
     /// white space, which the pattern's `\s+` allows and a phrase does not).
     fn starts_new_task(&self, a: &Analysis, i: usize) -> bool {
         let t = a.text(i);
-        let may = a.hits_of(i, self.new_task_cue).next().is_some()
-            || t.contains(['\t', '\n', '\r', '\u{a0}'])
-            || t.contains("  ");
+        let may = a.hits_of(i, self.new_task_cue).next().is_some() || unusual_space(t);
         may && self.new_task.is_match(t)
     }
 
     /// The requests for information in `t`, whose sentences are `sentences`.
     fn asks(&self, t: &str, sentences: &[Range<usize>]) -> Vec<Ask> {
         let mut out: Vec<Ask> = Vec::new();
-        let quoted = if t.contains(['"', '\u{201C}', '>']) {
-            text::quoted_spans(t)
-        } else {
-            Vec::new()
-        };
+        // Quoted words are cited, not asked; found on first need.
+        let mut quoted: Option<Vec<Range<usize>>> = None;
         for sentence in sentences {
             let s = &t[sentence.clone()];
-            if !self.any_ask_quick.is_match(s) {
+            let Some(fragment) = self.request(s) else {
                 continue;
-            }
-            let question = s.trim_end_matches(['.', '!', ')', ' ']).ends_with('?');
-            let fragment = !question
-                && !s.ends_with('!')
-                && text::word_count(s) <= 10
-                && self.starts_with_noun.is_match(s)
-                && !self.verb.is_match(s.trim_end_matches('.'));
-            if !(question || fragment || self.request.is_match(s)) {
-                continue;
-            }
-            // Which kinds: asked only for the few sentences that are requests.
-            let hits = self.any_ask.matches(s);
-            let single = !self.list.is_match(&s.replace(", please", ""));
-            let mut found: Vec<Ask> = Vec::new();
-            for k in hits.iter() {
-                let kind = &self.kinds[k];
-                // A request that contains the value is a confirmation.
-                if kind.gives.as_ref().is_some_and(|g| g.is_match(s)) {
-                    continue;
-                }
-                if let Some(m) = kind.asks.as_ref().and_then(|r| r.find(s)) {
-                    let window = last_words(&s[..m.start()], CUE_WINDOW_WORDS);
-                    if !text::inside(&quoted, sentence.start + m.start())
-                        && !self.negation.is_match(window)
-                    {
-                        found.push(Ask {
-                            kind: k,
-                            whose: String::new(),
-                            span: sentence.start + m.start()..sentence.start + m.end(),
-                            single,
-                        });
-                        continue;
-                    }
-                }
-                let Some(nouns) = &kind.nouns else { continue };
-                for m in nouns.find_iter(s) {
-                    if text::inside(&quoted, sentence.start + m.start()) {
-                        continue;
-                    }
-                    let before = &s[..m.start()];
-                    let window = last_words(before, CUE_WINDOW_WORDS);
-                    let asked = fragment
-                        || self.cue.is_match(window)
-                        || s[m.end()..]
-                            .trim_start_matches([',', ' '])
-                            .starts_with("please");
-                    if !asked
-                        || self.negation.is_match(window)
-                        || self.other_value.is_match(before)
-                        || self.channel.is_match(before)
-                    {
-                        continue;
-                    }
-                    found.push(Ask {
-                        kind: k,
-                        whose: self.whose(before, &s[m.end()..]),
-                        span: sentence.start + m.start()..sentence.start + m.end(),
-                        single,
-                    });
-                    break;
-                }
-            }
-            // "full name" is not also a "name"; "the name of your workspace"
-            // is the workspace.
-            let covered = |x: &Ask| {
-                found.iter().any(|y| {
-                    (y.span.start <= x.span.start
-                        && x.span.end <= y.span.end
-                        && y.span.len() > x.span.len())
-                        || (!x.whose.is_empty()
-                            && t[y.span.clone()].to_lowercase().starts_with(&x.whose))
-                })
             };
-            let keep: Vec<bool> = found.iter().map(|x| !covered(x)).collect();
-            out.extend(
-                found
-                    .into_iter()
-                    .zip(keep)
-                    .filter(|(_, k)| *k)
-                    .map(|(x, _)| x),
-            );
+            let quoted = quoted.get_or_insert_with(|| {
+                if t.contains(['"', '\u{201C}', '>']) {
+                    text::quoted_spans(t)
+                } else {
+                    Vec::new()
+                }
+            });
+            let found = self.sentence_asks(s, sentence.start, fragment, quoted);
+            keep_uncovered(t, found, &mut out);
         }
         out
     }
 
-    fn whose(&self, before: &str, after: &str) -> String {
-        if let Some(c) = self.of_whom.captures(after) {
-            return c[1].to_lowercase();
+    /// Whether sentence `s` is a request that may name a kind: `None` when
+    /// not, else whether it is a fragment (no verb, read as a request for
+    /// its nouns). The quick regex first: most sentences name no kind.
+    fn request(&self, s: &str) -> Option<bool> {
+        if !self.any_ask_quick.is_match(s) {
+            return None;
         }
-        if let Some(c) = self.whose.captures(before) {
-            let w = c.get(1).or_else(|| c.get(2)).map_or("", |m| m.as_str());
-            if !self.not_whose.is_match(w) {
-                return w.to_lowercase();
+        let question = s.trim_end_matches(['.', '!', ')', ' ']).ends_with('?');
+        let fragment = !question
+            && !s.ends_with('!')
+            && self.starts_with_noun.is_match(s)
+            && at_most_words(s, 10)
+            && !self.verb.is_match(s.trim_end_matches('.'));
+        (question || fragment || self.request.is_match(s)).then_some(fragment)
+    }
+
+    /// The kinds request sentence `s` (at `offset` in its message) asks for.
+    fn sentence_asks(
+        &self,
+        s: &str,
+        offset: usize,
+        fragment: bool,
+        quoted: &[Range<usize>],
+    ) -> Vec<Ask> {
+        let mut found: Vec<Ask> = Vec::new();
+        let mut single = None;
+        for k in self.any_ask.matches(s).iter() {
+            let kind = &self.kinds[k];
+            let Some((span, noun)) = self.kind_asked(kind, s, offset, fragment, quoted) else {
+                continue;
+            };
+            // A request that contains the value is a confirmation (tested
+            // only now: most kinds the set names are not asked).
+            if kind.gives.as_ref().is_some_and(|g| g.is_match(s)) {
+                continue;
+            }
+            let whose = if noun {
+                self.whose(&s[..span.start], &s[span.end..])
+            } else {
+                String::new()
+            };
+            found.push(Ask {
+                kind: k,
+                whose,
+                span: offset + span.start..offset + span.end,
+                single: *single.get_or_insert_with(|| self.single(s)),
+            });
+        }
+        found
+    }
+
+    /// Where sentence `s` asks for `kind`: by one of its whole-question
+    /// `asks`, or else by its first noun that is asked; `true` for a noun.
+    fn kind_asked(
+        &self,
+        kind: &Kind,
+        s: &str,
+        offset: usize,
+        fragment: bool,
+        quoted: &[Range<usize>],
+    ) -> Option<(Range<usize>, bool)> {
+        if let Some(m) = kind.asks.as_ref().and_then(|r| r.find(s)) {
+            let window = last_words(&s[..m.start()], CUE_WINDOW_WORDS);
+            if !text::inside(quoted, offset + m.start()) && !self.negation.is_match(window) {
+                return Some((m.range(), false));
             }
         }
-        String::new()
+        kind.nouns
+            .as_ref()?
+            .find_iter(s)
+            .map(|m| m.range())
+            .find(|m| !text::inside(quoted, offset + m.start) && self.noun_asked(s, m, fragment))
+            .map(|m| (m, true))
+    }
+
+    /// Whether the noun at `m` in sentence `s` is asked for: after a request
+    /// cue, in a fragment or before "please"; not negated ("do not share"),
+    /// not "a different" one, not "send us an email".
+    fn noun_asked(&self, s: &str, m: &Range<usize>, fragment: bool) -> bool {
+        let before = &s[..m.start];
+        let window = last_words(before, CUE_WINDOW_WORDS);
+        let asked = fragment
+            || s[m.end..]
+                .trim_start_matches([',', ' '])
+                .starts_with("please")
+            || self.cue.is_match(window);
+        asked
+            && !self.negation.is_match(window)
+            && !self.other_value.is_match(before)
+            && !self.channel.is_match(before)
+    }
+
+    /// Whether sentence `s` asks for one thing only (", please" makes no
+    /// list; the copy without it is made only when there is one).
+    fn single(&self, s: &str) -> bool {
+        if s.contains(", please") {
+            !is_list(&s.replace(", please", ""))
+        } else {
+            !is_list(s)
+        }
+    }
+
+    fn whose(&self, before: &str, after: &str) -> String {
+        if may_start_with_of(after) {
+            if let Some(c) = self.of_whom.captures(after) {
+                return c[1].to_lowercase();
+            }
+        }
+        match self.whose_word(before) {
+            Some(w) if !self.not_whose(w) => w.to_lowercase(),
+            _ => String::new(),
+        }
+    }
+
+    /// The word that [`WHOSE`] captures in `before`: without the regex when
+    /// [`last_ascii_word`] can tell.
+    fn whose_word<'s>(&self, before: &'s str) -> Option<&'s str> {
+        if let Some(w) = last_ascii_word(before) {
+            return w;
+        }
+        let c = self.whose.captures(before)?;
+        Some(c.get(1).or_else(|| c.get(2)).map_or("", |m| m.as_str()))
+    }
+
+    /// Whether `w` is one of [`NOT_WHOSE`], ignoring case. An ASCII word is
+    /// compared directly; others go through the regex, whose Unicode case
+    /// folding may match them to an ASCII word.
+    fn not_whose(&self, w: &str) -> bool {
+        if w.is_ascii() {
+            NOT_WHOSE.iter().any(|x| x.eq_ignore_ascii_case(w))
+        } else {
+            self.not_whose.is_match(w)
+        }
     }
 
     /// Whether `reply` is a bare value given in reply to a request.
     fn bare_answer(&self, reply: &str) -> bool {
-        text::word_count(reply) <= BARE_ANSWER_WORDS
-            && !self.non_answer.is_match(reply)
-            && !self.yes_no.is_match(reply)
-            && !self.statement.is_match(reply)
+        at_most_words(reply, BARE_ANSWER_WORDS) && !self.not_bare.is_match(reply)
     }
 }
 
-impl RepeatedInfo {
-    /// Whether `reply` gives a value of a kind other than `kind` ("7pm" in
-    /// reply to "at what venue?", "031431" to "which code type?"): then it
-    /// is not a bare value of `kind`.
-    fn value_of_other_kind(&self, reply: &str, kind: usize) -> bool {
-        let own = &self.kinds[kind];
-        if own.closed && !own.gives.as_ref().is_some_and(|g| g.is_match(reply)) {
-            return true;
-        }
-        self.kinds.iter().enumerate().any(|(k, other)| {
-            k != kind
-                && other.gives.as_ref().is_some_and(|g| g.is_match(reply))
-                && !self.kinds[kind]
-                    .gives
-                    .as_ref()
-                    .is_some_and(|g| g.is_match(reply))
+/// Keeps the asks of one sentence that no other covers: "full name" is not
+/// also a "name"; "the name of your workspace" is the workspace.
+fn keep_uncovered(t: &str, found: Vec<Ask>, out: &mut Vec<Ask>) {
+    let covered = |x: &Ask| {
+        found.iter().any(|y| {
+            (y.span.start <= x.span.start
+                && x.span.end <= y.span.end
+                && y.span.len() > x.span.len())
+                || (!x.whose.is_empty() && t[y.span.clone()].to_lowercase().starts_with(&x.whose))
         })
+    };
+    let keep: Vec<bool> = found.iter().map(|x| !covered(x)).collect();
+    out.extend(
+        found
+            .into_iter()
+            .zip(keep)
+            .filter(|(_, k)| *k)
+            .map(|(x, _)| x),
+    );
+}
+
+/// Whether sentence `s` asks for several things, so that a bare reply may
+/// answer any of them: it has "and" or "or" as a word (ASCII case-folded;
+/// no other letter folds to these), or one of `,;&/`. The regex
+/// `(?i)\b(and|or)\b|[,;&/]` (ASCII `\b`), written out: a byte scan costs a
+/// fraction of a regex search here.
+fn is_list(s: &str) -> bool {
+    let b = s.as_bytes();
+    let word = |i: usize| {
+        b.get(i)
+            .is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_')
+    };
+    let word_at = |i: usize, w: &str| {
+        b[i..]
+            .get(..w.len())
+            .is_some_and(|x| x.eq_ignore_ascii_case(w.as_bytes()))
+            && !word(i + w.len())
+    };
+    b.iter().enumerate().any(|(i, &c)| match c {
+        b',' | b';' | b'&' | b'/' => true,
+        b'a' | b'A' => (i == 0 || !word(i - 1)) && word_at(i, "and"),
+        b'o' | b'O' => (i == 0 || !word(i - 1)) && word_at(i, "or"),
+        _ => false,
+    })
+}
+
+/// Whether `t` has at most `n` words (counts no further).
+fn at_most_words(t: &str, n: usize) -> bool {
+    text::words(t).nth(n).is_none()
+}
+
+/// Whether `t` holds white space that a phrase does not match but `\s+`
+/// does: a tab, a line break, a no-break space, or two spaces in a row.
+fn unusual_space(t: &str) -> bool {
+    let b = t.as_bytes();
+    b.iter().enumerate().any(|(i, &c)| match c {
+        b'\t' | b'\n' | b'\r' => true,
+        b' ' => b.get(i + 1) == Some(&b' '),
+        0xC2 => b.get(i + 1) == Some(&0xA0),
+        _ => false,
+    })
+}
+
+/// Whether `after` may match [`OF_WHOM`]: white space, then "of" (no
+/// other letter folds to an "o" or an "f").
+fn may_start_with_of(after: &str) -> bool {
+    let rest = after.trim_start();
+    rest.len() < after.len()
+        && rest
+            .as_bytes()
+            .get(..2)
+            .is_some_and(|b| b.eq_ignore_ascii_case(b"of"))
+}
+
+/// What [`WHOSE`] captures in `before`, when that is plain to see: with no
+/// apostrophe ("the host's") only its second branch can match, and when the
+/// word before the trailing white space is ASCII after a non-word ASCII
+/// character (or the start), that word is the capture. `Some(None)`: no
+/// match; `None`: cannot tell without the regex.
+fn last_ascii_word(before: &str) -> Option<Option<&str>> {
+    if before.contains('\'') {
+        return None;
+    }
+    let trimmed = before.trim_end();
+    if trimmed.len() == before.len() {
+        return Some(None);
+    }
+    let b = trimmed.as_bytes();
+    let start = b
+        .iter()
+        .rposition(|&c| !(c.is_ascii_alphanumeric() || c == b'_'))
+        .map_or(0, |i| i + 1);
+    // The character before the word (or, with no word, its last one) may
+    // be a non-ASCII word character.
+    if start > 0 && !b[start - 1].is_ascii() {
+        return None;
+    }
+    Some((start < b.len()).then(|| &trimmed[start..]))
+}
+
+/// Which kinds' `gives` match each message (bit `k` for `kinds[k]`), each
+/// tested on first use: every request looks back over the earlier customer
+/// messages, and a bare reply is tested against every kind.
+struct Values<'r> {
+    rule: &'r RepeatedInfo,
+    /// Per message, the kinds tested so far, and those of them that match.
+    tested: Vec<KindSet>,
+    given: Vec<KindSet>,
+}
+
+type KindSet = u32;
+
+impl<'r> Values<'r> {
+    fn new(rule: &'r RepeatedInfo, messages: usize) -> Self {
+        Values {
+            rule,
+            tested: vec![0; messages],
+            given: vec![0; messages],
+        }
+    }
+
+    /// Whether message `i` gives a value of `kind`.
+    fn gives(&mut self, a: &Analysis, i: usize, kind: usize) -> bool {
+        let bit: KindSet = 1 << kind;
+        if self.tested[i] & bit == 0 {
+            self.tested[i] |= bit;
+            let gives = self.rule.kinds[kind].gives.as_ref();
+            if gives.is_some_and(|g| g.is_match(a.text(i))) {
+                self.given[i] |= bit;
+            }
+        }
+        self.given[i] & bit != 0
+    }
+
+    /// Whether message `i` gives a value of a kind other than `kind` ("7pm"
+    /// in reply to "at what venue?", "031431" to "which code type?"), and
+    /// none of `kind`: then it is not a bare value of `kind`.
+    fn of_other_kind(&mut self, a: &Analysis, i: usize, kind: usize) -> bool {
+        if self.gives(a, i, kind) {
+            return false;
+        }
+        self.rule.kinds[kind].closed
+            || (0..self.rule.kinds.len()).any(|k| k != kind && self.gives(a, i, k))
     }
 }
 
@@ -502,6 +739,7 @@ impl Rule for RepeatedInfo {
         }
         let first_customer = a.first_customer().unwrap_or(usize::MAX);
         let mut findings: Vec<Finding> = Vec::new();
+        let mut values = Values::new(self, a.conv.messages.len());
         let mut answers: Vec<Answer> = Vec::new();
         // Customer messages that replied to requests, with the kinds asked.
         let mut replies: Vec<(usize, Vec<usize>)> = Vec::new();
@@ -523,7 +761,7 @@ impl Rule for RepeatedInfo {
                 if kinds.len() == 1
                     && pending[0].single
                     && self.bare_answer(t)
-                    && !self.value_of_other_kind(t, kinds[0])
+                    && !values.of_other_kind(a, i, kinds[0])
                 {
                     let p = &pending[0];
                     answers.push(Answer {
@@ -565,7 +803,7 @@ impl Rule for RepeatedInfo {
                         .find(|g| g.kind == ask.kind && g.whose == ask.whose && g.message >= from)
                         .map(|g| g.message)
                         .or_else(|| {
-                            let gives = kind.gives.as_ref()?;
+                            kind.gives.as_ref()?;
                             // A value given in reply to a request for this
                             // kind answered that request, not one about
                             // something else ("the colour of the second
@@ -583,7 +821,7 @@ impl Rule for RepeatedInfo {
                                 .iter()
                                 .copied()
                                 .filter(|&c| c >= from && c < i)
-                                .find(|&c| gives.is_match(a.text(c)) && !other_request(c))
+                                .find(|&c| values.gives(a, c, ask.kind) && !other_request(c))
                         });
                     if let Some(given) = given {
                         findings.push(finding(
@@ -650,6 +888,69 @@ mod tests {
         let r = compile(&stated(&["e-?mail".to_string()]), false);
         assert!(r.is_match("my email is jo@x.com"));
         assert!(!r.is_match("my email is not working"));
+    }
+
+    #[test]
+    fn is_list_is_the_list_regex() {
+        let list = compile(r"(?i)\b(and|or)\b|[,;&/]", false);
+        for s in [
+            "Name and email",
+            "name AND email",
+            "Android",
+            "your order number or PIN",
+            "for the record",
+            "Or else",
+            "sand_or",
+            "a/b",
+            "x; y",
+            "Q&A",
+            "yes, and",
+            "andé",
+            "éand",
+            "or",
+            "",
+            "What is your name?",
+        ] {
+            assert_eq!(is_list(s), list.is_match(s), "{s}");
+        }
+    }
+
+    #[test]
+    fn whose_shortcuts_agree_with_the_regexes() {
+        let whose = compile(WHOSE, false);
+        let of_whom = compile(OF_WHOM, false);
+        for s in [
+            "What is your ",
+            "the host's ",
+            "what is the ",
+            "what is the",
+            "",
+            " ",
+            "please provide the hosts' ",
+            "give me your mother_2 ",
+            "what is Ökonom ",
+            "ask the café ",
+            "what is,  ",
+            "confirm the  ",
+            "x y\t",
+            " of the host",
+            " Of your workspace",
+            "of the host",
+            "  offer",
+            " for the host",
+            " of",
+        ] {
+            if let Some(w) = last_ascii_word(s) {
+                let c = whose.captures(s);
+                let r = c
+                    .as_ref()
+                    .map(|c| c.get(1).or_else(|| c.get(2)).map_or("", |m| m.as_str()));
+                assert_eq!(w, r, "{s:?}");
+            }
+            if !may_start_with_of(s) {
+                assert!(!of_whom.is_match(s), "{s:?}");
+            }
+        }
     }
 
     #[test]
