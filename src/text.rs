@@ -6,23 +6,25 @@ use std::ops::Range;
 /// Byte ranges of the sentences of `text`, each ending after its closing
 /// punctuation (`.`, `!`, `?`, runs of them) or at a line break.
 pub fn sentences(text: &str) -> Vec<Range<usize>> {
-    let mut out = Vec::new();
+    // Most messages hold a few sentences: one allocation covers them.
+    let mut out = Vec::with_capacity(4);
     let bytes = text.as_bytes();
     let mut start = 0;
     let mut i = 0;
     while i < bytes.len() {
         let b = bytes[i];
-        if b == b'\n' || (matches!(b, b'.' | b'!' | b'?') && !is_inner_dot(bytes, i)) {
-            let mut end = i + 1;
-            while end < bytes.len() && matches!(bytes[end], b'.' | b'!' | b'?') {
-                end += 1;
-            }
-            push_trimmed(text, start..end, &mut out);
-            start = end;
-            i = end;
-        } else {
+        // Only four bytes can end a sentence: test for them before anything else.
+        if !matches!(b, b'\n' | b'.' | b'!' | b'?') || (b == b'.' && is_inner_dot(bytes, i)) {
             i += 1;
+            continue;
         }
+        let mut end = i + 1;
+        while end < bytes.len() && matches!(bytes[end], b'.' | b'!' | b'?') {
+            end += 1;
+        }
+        push_trimmed(text, start..end, &mut out);
+        start = end;
+        i = end;
     }
     push_trimmed(text, start..bytes.len(), &mut out);
     out
@@ -32,6 +34,9 @@ pub fn sentences(text: &str) -> Vec<Range<usize>> {
 const ABBREVIATIONS: &[&str] = &[
     "mr", "mrs", "ms", "dr", "st", "vs", "etc", "approx", "jr", "sr", "prof", "inc", "ltd", "co",
 ];
+
+/// The longest of [`ABBREVIATIONS`]: longer words need no comparison.
+const LONGEST_ABBREVIATION: usize = 6;
 
 /// A dot inside a number, an abbreviation or an address ("3.5", "U.S.",
 /// "e.g.", "site.com", "Dr. Smith").
@@ -49,17 +54,40 @@ fn is_inner_dot(bytes: &[u8], i: usize) -> bool {
     let word = &bytes[word_start..i];
     let single_letter = word.len() == 1 && word_start > 0 && bytes[word_start - 1] == b'.';
     single_letter
-        || ABBREVIATIONS
-            .iter()
-            .any(|a| a.as_bytes().eq_ignore_ascii_case(word))
+        || (word.len() <= LONGEST_ABBREVIATION
+            && ABBREVIATIONS
+                .iter()
+                .any(|a| a.as_bytes().eq_ignore_ascii_case(word)))
 }
 
+/// White space as `char::is_whitespace` sees it, for an ASCII byte.
+fn is_ascii_space(b: u8) -> bool {
+    matches!(b, b'\t' | b'\n' | 0x0B | 0x0C | b'\r' | b' ')
+}
+
+/// Pushes `r` without its leading and trailing white space, unless nothing
+/// is left. ASCII edges are trimmed by byte; a non-ASCII edge (which may be
+/// Unicode white space) falls back to `str::trim`.
 fn push_trimmed(text: &str, r: Range<usize>, out: &mut Vec<Range<usize>>) {
-    let s = &text[r.clone()];
-    let lead = s.len() - s.trim_start().len();
-    let trail = s.len() - s.trim_end().len();
-    if lead + trail < s.len() {
-        out.push(r.start + lead..r.end - trail);
+    let bytes = text.as_bytes();
+    let (mut s, mut e) = (r.start, r.end);
+    while s < e && is_ascii_space(bytes[s]) {
+        s += 1;
+    }
+    while e > s && is_ascii_space(bytes[e - 1]) {
+        e -= 1;
+    }
+    if s < e && (bytes[s] >= 0x80 || bytes[e - 1] >= 0x80) {
+        let t = &text[s..e];
+        let lead = t.len() - t.trim_start().len();
+        let trail = t.len() - t.trim_end().len();
+        if lead + trail >= t.len() {
+            return;
+        }
+        (s, e) = (s + lead, e - trail);
+    }
+    if s < e {
+        out.push(s..e);
     }
 }
 
@@ -157,36 +185,92 @@ pub fn inside(spans: &[Range<usize>], at: usize) -> bool {
 }
 
 /// `text` shortened to at most `max` characters, with an ellipsis when cut.
-/// White space runs become one space. Reads only as far as it needs to.
+/// White space runs become one space. Reads only as far as it needs to, and
+/// copies whole words rather than characters.
 pub fn shorten(text: &str, max: usize) -> String {
     let mut flat = String::with_capacity(text.len().min(max * 4 + 4));
-    // Characters in `flat`, and the byte length of its first `max - 1`.
+    // Characters in `flat`.
     let mut chars = 0;
-    let mut keep = 0;
-    // White space seen since the last word.
-    let mut gap = false;
-    for c in text.chars() {
-        if c.is_whitespace() {
-            gap |= !flat.is_empty();
-            continue;
+    for word in Words(text) {
+        let gap = usize::from(!flat.is_empty());
+        let len = if word.is_ascii() {
+            word.len()
+        } else {
+            word.chars().count()
+        };
+        if chars + gap + len > max {
+            return cut(flat, chars, gap, word, max);
         }
-        let space = if gap { Some(' ') } else { None };
-        for c in space.into_iter().chain([c]) {
-            chars += 1;
-            if chars > max {
-                flat.truncate(keep);
-                flat.truncate(flat.trim_end().len());
-                flat.push('…');
-                return flat;
-            }
-            flat.push(c);
-            if chars < max {
-                keep = flat.len();
-            }
+        if gap == 1 {
+            flat.push(' ');
         }
-        gap = false;
+        flat.push_str(word);
+        chars += gap + len;
     }
     flat
+}
+
+/// Ends a shortened text whose next word (after `gap` spaces) does not fit
+/// in `max` characters: the first `max - 1` characters of the joined text,
+/// without trailing white space, and an ellipsis.
+fn cut(mut flat: String, chars: usize, gap: usize, word: &str, max: usize) -> String {
+    let keep = max.saturating_sub(1);
+    if chars > keep {
+        // `flat` holds exactly `max` characters: drop the last.
+        flat.pop();
+    } else {
+        if gap == 1 && chars < keep {
+            flat.push(' ');
+        }
+        let room = keep - (chars + gap).min(keep);
+        let end = word.char_indices().nth(room).map_or(word.len(), |(i, _)| i);
+        flat.push_str(&word[..end]);
+    }
+    flat.truncate(flat.trim_end().len());
+    flat.push('…');
+    flat
+}
+
+/// The runs of non-white-space characters of a text, like
+/// `str::split_whitespace`, testing ASCII bytes without decoding.
+struct Words<'t>(&'t str);
+
+impl<'t> Iterator for Words<'t> {
+    type Item = &'t str;
+
+    fn next(&mut self) -> Option<&'t str> {
+        let start = skip(self.0, 0, true);
+        if start == self.0.len() {
+            self.0 = "";
+            return None;
+        }
+        let end = skip(self.0, start, false);
+        let word = &self.0[start..end];
+        self.0 = &self.0[end..];
+        Some(word)
+    }
+}
+
+/// The first byte offset from `at` where `text` stops being white space
+/// (`space`) or stops being anything else (`!space`).
+fn skip(text: &str, mut at: usize, space: bool) -> usize {
+    let bytes = text.as_bytes();
+    while at < bytes.len() {
+        let b = bytes[at];
+        if b < 0x80 {
+            if is_ascii_space(b) != space {
+                return at;
+            }
+            at += 1;
+        } else {
+            let c = text[at..].chars().next().expect("at is a char boundary");
+            if c.is_whitespace() != space {
+                return at;
+            }
+            at += c.len_utf8();
+        }
+    }
+    at
 }
 
 #[cfg(test)]
@@ -232,9 +316,58 @@ mod tests {
 
     proptest::proptest! {
         #[test]
-        fn shorten_matches_its_definition(text in "[ a-zé\\n\\t😀]{0,40}", max in 0usize..20) {
+        fn shorten_matches_its_definition(text in "[ a-zé\\n\\t\u{b}\u{85}\u{a0}\u{2003}\u{3000}😀]{0,40}", max in 0usize..20) {
             proptest::prop_assert_eq!(shorten(&text, max), shorten_reference(&text, max));
         }
+
+        #[test]
+        fn sentences_match_their_definition(text in "[ a-zA-Z0-9.!?\\n\\t\u{b}\u{85}\u{a0}\u{2003}é]{0,60}") {
+            proptest::prop_assert_eq!(sentences(&text), sentences_reference(&text));
+        }
+    }
+
+    /// The definition `sentences` had before its byte-level fast paths.
+    fn sentences_reference(text: &str) -> Vec<Range<usize>> {
+        fn push(text: &str, r: Range<usize>, out: &mut Vec<Range<usize>>) {
+            let s = &text[r.clone()];
+            let lead = s.len() - s.trim_start().len();
+            let trail = s.len() - s.trim_end().len();
+            if lead + trail < s.len() {
+                out.push(r.start + lead..r.end - trail);
+            }
+        }
+        let mut out = Vec::new();
+        let bytes = text.as_bytes();
+        let (mut start, mut i) = (0, 0);
+        while i < bytes.len() {
+            let b = bytes[i];
+            if b == b'\n' || (matches!(b, b'.' | b'!' | b'?') && !is_inner_dot(bytes, i)) {
+                let mut end = i + 1;
+                while end < bytes.len() && matches!(bytes[end], b'.' | b'!' | b'?') {
+                    end += 1;
+                }
+                push(text, start..end, &mut out);
+                start = end;
+                i = end;
+            } else {
+                i += 1;
+            }
+        }
+        push(text, start..bytes.len(), &mut out);
+        out
+    }
+
+    #[test]
+    fn sentences_keep_abbreviations_and_unicode_space() {
+        let t = "\u{a0}Dr. Smith, approx. 3 pm.\u{2003}\nOK!! \u{3000}";
+        assert_eq!(sentences(t), sentences_reference(t));
+        assert_eq!(
+            texts(t, &sentences(t)),
+            ["Dr. Smith, approx. 3 pm.", "OK!!"]
+        );
+        assert!(ABBREVIATIONS
+            .iter()
+            .all(|a| a.len() <= LONGEST_ABBREVIATION));
     }
 
     #[test]
