@@ -52,9 +52,13 @@ fn build(_: &Matcher, _: &Settings) -> Box<dyn Rule> {
 
 /// Two capital letters in a row: the cheap test before looking at words.
 fn has_capital_pair(t: &str) -> bool {
-    t.as_bytes()
-        .windows(2)
-        .any(|w| w[0].is_ascii_uppercase() && w[1].is_ascii_uppercase())
+    let mut prev = false;
+    t.bytes().any(|b| {
+        let upper = b.is_ascii_uppercase();
+        let pair = prev && upper;
+        prev = upper;
+        pair
+    })
 }
 
 /// A word written entirely in capitals (two or more letters, no digits).
