@@ -135,7 +135,7 @@ fn drop_quoted(msg: &str, hits: &mut Vec<Hit>, from: usize) {
         return;
     }
     // A byte test first: '"', '>' or the lead byte of '\u{201C}'.
-    let may_quote = msg.bytes().any(|b| matches!(b, b'"' | b'>' | 0xE2));
+    let may_quote = text::has_any_byte(msg, b"\">\xE2");
     if !may_quote || !(msg.contains(['"', '\u{201C}', '>'])) {
         return;
     }
