@@ -131,7 +131,12 @@ impl<'c, 'a> Analysis<'c, 'a> {
 
 /// Removes hits that fall inside quoted text (the agent citing someone else).
 fn drop_quoted(msg: &str, hits: &mut Vec<Hit>, from: usize) {
-    if hits.len() == from || !(msg.contains(['"', '\u{201C}', '>'])) {
+    if hits.len() == from {
+        return;
+    }
+    // A byte test first: '"', '>' or the lead byte of '\u{201C}'.
+    let may_quote = text::has_any_byte(msg, b"\">\xE2");
+    if !may_quote || !(msg.contains(['"', '\u{201C}', '>'])) {
         return;
     }
     let quoted = text::quoted_spans(msg);

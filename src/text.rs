@@ -6,32 +6,81 @@ use std::ops::Range;
 /// Byte ranges of the sentences of `text`, each ending after its closing
 /// punctuation (`.`, `!`, `?`, runs of them) or at a line break.
 pub fn sentences(text: &str) -> Vec<Range<usize>> {
-    let mut out = Vec::new();
+    // Most messages hold a few sentences: one allocation covers them.
+    let mut out = Vec::with_capacity(4);
     let bytes = text.as_bytes();
     let mut start = 0;
-    let mut i = 0;
+    let mut i = next_end(bytes, 0);
     while i < bytes.len() {
-        let b = bytes[i];
-        if b == b'\n' || (matches!(b, b'.' | b'!' | b'?') && !is_inner_dot(bytes, i)) {
-            let mut end = i + 1;
-            while end < bytes.len() && matches!(bytes[end], b'.' | b'!' | b'?') {
-                end += 1;
-            }
-            push_trimmed(text, start..end, &mut out);
-            start = end;
-            i = end;
-        } else {
-            i += 1;
+        if bytes[i] == b'.' && is_inner_dot(bytes, i) {
+            i = next_end(bytes, i + 1);
+            continue;
         }
+        let mut end = i + 1;
+        while end < bytes.len() && matches!(bytes[end], b'.' | b'!' | b'?') {
+            end += 1;
+        }
+        push_trimmed(text, start..end, &mut out);
+        start = end;
+        i = next_end(bytes, end);
     }
     push_trimmed(text, start..bytes.len(), &mut out);
     out
+}
+
+/// A byte repeated in each of the eight bytes of a word.
+const fn splat(b: u8) -> u64 {
+    0x0101_0101_0101_0101 * b as u64
+}
+
+/// The high bit of each byte.
+const HIGH: u64 = splat(0x80);
+
+/// Nonzero when a byte of `x` equals `b`; the lowest flagged byte is the
+/// first such byte (a borrow can flag bytes above a match, never below).
+fn flag_byte(x: u64, b: u8) -> u64 {
+    let y = x ^ splat(b);
+    y.wrapping_sub(splat(1)) & !y & HIGH
+}
+
+/// Whether `text` holds any of the bytes of `set`, read eight at a time.
+pub fn has_any_byte(text: &str, set: &[u8]) -> bool {
+    let mut chunks = text.as_bytes().chunks_exact(8);
+    for chunk in &mut chunks {
+        let x = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
+        if set.iter().any(|&b| flag_byte(x, b) != 0) {
+            return true;
+        }
+    }
+    chunks.remainder().iter().any(|b| set.contains(b))
+}
+
+/// The first position from `from` that may end a sentence (`\n`, `.`, `!`,
+/// `?`), or the length. Reads eight bytes at a time: most bytes end nothing.
+fn next_end(bytes: &[u8], from: usize) -> usize {
+    let mut i = from;
+    while let Some(chunk) = bytes.get(i..i + 8) {
+        let x = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
+        let flags =
+            flag_byte(x, b'\n') | flag_byte(x, b'.') | flag_byte(x, b'!') | flag_byte(x, b'?');
+        if flags != 0 {
+            return i + flags.trailing_zeros() as usize / 8;
+        }
+        i += 8;
+    }
+    while i < bytes.len() && !matches!(bytes[i], b'\n' | b'.' | b'!' | b'?') {
+        i += 1;
+    }
+    i
 }
 
 /// Words after which a dot does not end a sentence.
 const ABBREVIATIONS: &[&str] = &[
     "mr", "mrs", "ms", "dr", "st", "vs", "etc", "approx", "jr", "sr", "prof", "inc", "ltd", "co",
 ];
+
+/// The longest of [`ABBREVIATIONS`]: longer words need no comparison.
+const LONGEST_ABBREVIATION: usize = 6;
 
 /// A dot inside a number, an abbreviation or an address ("3.5", "U.S.",
 /// "e.g.", "site.com", "Dr. Smith").
@@ -49,43 +98,75 @@ fn is_inner_dot(bytes: &[u8], i: usize) -> bool {
     let word = &bytes[word_start..i];
     let single_letter = word.len() == 1 && word_start > 0 && bytes[word_start - 1] == b'.';
     single_letter
-        || ABBREVIATIONS
-            .iter()
-            .any(|a| a.as_bytes().eq_ignore_ascii_case(word))
+        || (word.len() <= LONGEST_ABBREVIATION
+            && ABBREVIATIONS
+                .iter()
+                .any(|a| a.as_bytes().eq_ignore_ascii_case(word)))
 }
 
+/// White space as `char::is_whitespace` sees it, for an ASCII byte.
+fn is_ascii_space(b: u8) -> bool {
+    matches!(b, b'\t' | b'\n' | 0x0B | 0x0C | b'\r' | b' ')
+}
+
+/// Pushes `r` without its leading and trailing white space, unless nothing
+/// is left. ASCII edges are trimmed by byte; a non-ASCII edge (which may be
+/// Unicode white space) falls back to `str::trim`.
 fn push_trimmed(text: &str, r: Range<usize>, out: &mut Vec<Range<usize>>) {
-    let s = &text[r.clone()];
-    let lead = s.len() - s.trim_start().len();
-    let trail = s.len() - s.trim_end().len();
-    if lead + trail < s.len() {
-        out.push(r.start + lead..r.end - trail);
+    let bytes = text.as_bytes();
+    let (mut s, mut e) = (r.start, r.end);
+    while s < e && is_ascii_space(bytes[s]) {
+        s += 1;
+    }
+    while e > s && is_ascii_space(bytes[e - 1]) {
+        e -= 1;
+    }
+    if s < e && (bytes[s] >= 0x80 || bytes[e - 1] >= 0x80) {
+        let t = &text[s..e];
+        let lead = t.len() - t.trim_start().len();
+        let trail = t.len() - t.trim_end().len();
+        if lead + trail >= t.len() {
+            return;
+        }
+        (s, e) = (s + lead, e - trail);
+    }
+    if s < e {
+        out.push(s..e);
     }
 }
 
 /// Byte ranges of the words of `text` (letters, digits, inner apostrophes and hyphens).
 pub fn words(text: &str) -> impl Iterator<Item = Range<usize>> + '_ {
-    let mut iter = text.char_indices().peekable();
+    let mut at = 0;
     std::iter::from_fn(move || {
-        let (start, _) = iter.by_ref().find(|&(_, c)| is_word_char(c))?;
-        let mut end = start;
-        while let Some(&(i, c)) = iter.peek() {
-            let joiner = matches!(c, '\'' | '\u{2019}' | '-');
-            if is_word_char(c)
-                || (joiner
-                    && text[i + c.len_utf8()..]
-                        .chars()
-                        .next()
-                        .is_some_and(is_word_char))
-            {
-                end = i + c.len_utf8();
-                iter.next();
-            } else {
+        let start = loop {
+            let (c, len) = char_at(text, at)?;
+            at += len;
+            if is_word_char(c) {
+                break at - len;
+            }
+        };
+        while let Some((c, len)) = char_at(text, at) {
+            let joined = matches!(c, '\'' | '\u{2019}' | '-')
+                && char_at(text, at + len).is_some_and(|(n, _)| is_word_char(n));
+            if !(is_word_char(c) || joined) {
                 break;
             }
+            at += len;
         }
-        Some(start..end.max(start + text[start..].chars().next().map_or(1, char::len_utf8)))
+        Some(start..at)
     })
+}
+
+/// The character at byte `at` of `text` and its length, decoding only
+/// non-ASCII bytes.
+fn char_at(text: &str, at: usize) -> Option<(char, usize)> {
+    let b = *text.as_bytes().get(at)?;
+    if b < 0x80 {
+        return Some((char::from(b), 1));
+    }
+    let c = text[at..].chars().next()?;
+    Some((c, c.len_utf8()))
 }
 
 /// Number of words in `text`.
@@ -157,36 +238,119 @@ pub fn inside(spans: &[Range<usize>], at: usize) -> bool {
 }
 
 /// `text` shortened to at most `max` characters, with an ellipsis when cut.
-/// White space runs become one space. Reads only as far as it needs to.
+/// White space runs become one space. Reads only as far as it needs to, and
+/// copies runs of text that need no change (words with single spaces
+/// between them) in one go.
 pub fn shorten(text: &str, max: usize) -> String {
+    let bytes = text.as_bytes();
     let mut flat = String::with_capacity(text.len().min(max * 4 + 4));
-    // Characters in `flat`, and the byte length of its first `max - 1`.
+    // Characters in `flat` and in the run `text[run..i]` not yet copied.
     let mut chars = 0;
-    let mut keep = 0;
-    // White space seen since the last word.
-    let mut gap = false;
-    for c in text.chars() {
-        if c.is_whitespace() {
-            gap |= !flat.is_empty();
-            continue;
-        }
-        let space = if gap { Some(' ') } else { None };
-        for c in space.into_iter().chain([c]) {
+    let mut ascii = true;
+    let mut i = skip_space(text, 0);
+    while i < bytes.len() && chars <= max {
+        let run = i;
+        loop {
+            // A word: up to the next white space, or one character past `max`.
+            while i < bytes.len() && chars <= max {
+                let plain = plain_ascii_run(bytes, i, (max + 1 - chars).min(bytes.len() - i));
+                i += plain;
+                chars += plain;
+                if i == bytes.len() || chars > max {
+                    break;
+                }
+                let b = bytes[i];
+                if b < 0x80 {
+                    if is_ascii_space(b) {
+                        break;
+                    }
+                    i += 1;
+                } else {
+                    let c = text[i..].chars().next().expect("a char boundary");
+                    if c.is_whitespace() {
+                        break;
+                    }
+                    ascii = false;
+                    i += c.len_utf8();
+                }
+                chars += 1;
+            }
+            // A single space before a plain ASCII character stays in the run.
+            let single = bytes.get(i) == Some(&b' ')
+                && bytes
+                    .get(i + 1)
+                    .is_some_and(|&n| n < 0x80 && !is_ascii_space(n));
+            if !single || chars > max {
+                break;
+            }
+            i += 1;
             chars += 1;
-            if chars > max {
-                flat.truncate(keep);
-                flat.truncate(flat.trim_end().len());
-                flat.push('…');
-                return flat;
-            }
-            flat.push(c);
-            if chars < max {
-                keep = flat.len();
-            }
         }
-        gap = false;
+        flat.push_str(&text[run..i]);
+        i = skip_space(text, i);
+        if i < bytes.len() && chars <= max {
+            flat.push(' ');
+            chars += 1;
+        }
     }
+    if chars <= max {
+        return flat;
+    }
+    // Cut: the first `max - 1` characters, without trailing white space.
+    let keep = max.saturating_sub(1);
+    let end = if ascii {
+        keep
+    } else {
+        flat.char_indices().nth(keep).map_or(flat.len(), |(i, _)| i)
+    };
+    flat.truncate(end);
+    flat.truncate(flat.trim_end().len());
+    flat.push('…');
     flat
+}
+
+/// How many of the `limit` bytes from `from` are ASCII other than white
+/// space and control characters, read eight at a time.
+fn plain_ascii_run(bytes: &[u8], from: usize, limit: usize) -> usize {
+    let mut n = 0;
+    while n + 8 <= limit {
+        let x = u64::from_le_bytes(
+            bytes[from + n..from + n + 8]
+                .try_into()
+                .expect("eight bytes"),
+        );
+        // High bit set on bytes at or above 0x80 and on bytes below '!'.
+        let other = (x | !((x & !HIGH) + splat(0x80 - b'!'))) & HIGH;
+        if other != 0 {
+            return n + other.trailing_zeros() as usize / 8;
+        }
+        n += 8;
+    }
+    while n < limit && matches!(bytes[from + n], b'!'..=0x7F) {
+        n += 1;
+    }
+    n
+}
+
+/// The first byte offset from `at` where `text` stops being white space.
+fn skip_space(text: &str, mut at: usize) -> usize {
+    let bytes = text.as_bytes();
+    while at < bytes.len() {
+        let b = bytes[at];
+        if b < 0x80 {
+            if !is_ascii_space(b) {
+                return at;
+            }
+            at += 1;
+        } else {
+            let c = text[at..].chars().next().expect("a char boundary");
+            if !c.is_whitespace() {
+                return at;
+            }
+            at += c.len_utf8();
+        }
+    }
+    at
 }
 
 #[cfg(test)]
@@ -232,9 +396,101 @@ mod tests {
 
     proptest::proptest! {
         #[test]
-        fn shorten_matches_its_definition(text in "[ a-zé\\n\\t😀]{0,40}", max in 0usize..20) {
+        fn shorten_matches_its_definition(text in "[ a-zé\\n\\t\u{b}\u{85}\u{a0}\u{2003}\u{3000}😀]{0,40}|([a-c\u{1}~]{1,12}[ \\n]{1,2}){0,9}|[ -~]{0,30}", max in 0usize..40) {
             proptest::prop_assert_eq!(shorten(&text, max), shorten_reference(&text, max));
         }
+
+        #[test]
+        fn sentences_match_their_definition(text in "[ a-zA-Z0-9.!?\\n\\t\u{b}\u{85}\u{a0}\u{2003}é]{0,60}|([ a-z]{0,9}[.!?\\n]){0,9}") {
+            proptest::prop_assert_eq!(sentences(&text), sentences_reference(&text));
+        }
+    }
+
+    /// The definition `sentences` had before its byte-level fast paths.
+    fn sentences_reference(text: &str) -> Vec<Range<usize>> {
+        fn push(text: &str, r: Range<usize>, out: &mut Vec<Range<usize>>) {
+            let s = &text[r.clone()];
+            let lead = s.len() - s.trim_start().len();
+            let trail = s.len() - s.trim_end().len();
+            if lead + trail < s.len() {
+                out.push(r.start + lead..r.end - trail);
+            }
+        }
+        let mut out = Vec::new();
+        let bytes = text.as_bytes();
+        let (mut start, mut i) = (0, 0);
+        while i < bytes.len() {
+            let b = bytes[i];
+            if b == b'\n' || (matches!(b, b'.' | b'!' | b'?') && !is_inner_dot(bytes, i)) {
+                let mut end = i + 1;
+                while end < bytes.len() && matches!(bytes[end], b'.' | b'!' | b'?') {
+                    end += 1;
+                }
+                push(text, start..end, &mut out);
+                start = end;
+                i = end;
+            } else {
+                i += 1;
+            }
+        }
+        push(text, start..bytes.len(), &mut out);
+        out
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn has_any_byte_matches_a_scan(t in "[a-z\"> \u{201C}\u{2019}é]{0,40}") {
+            for set in [&b"\">\xE2"[..], b"a", b"", b"z "] {
+                let slow = t.bytes().any(|b| set.contains(&b));
+                proptest::prop_assert_eq!(has_any_byte(&t, set), slow);
+            }
+        }
+    }
+
+    /// The definition `words` had before its ASCII fast path.
+    fn words_reference(text: &str) -> Vec<Range<usize>> {
+        let mut iter = text.char_indices().peekable();
+        std::iter::from_fn(move || {
+            let (start, _) = iter.by_ref().find(|&(_, c)| is_word_char(c))?;
+            let mut end = start;
+            while let Some(&(i, c)) = iter.peek() {
+                let joiner = matches!(c, '\'' | '\u{2019}' | '-');
+                if is_word_char(c)
+                    || (joiner
+                        && text[i + c.len_utf8()..]
+                            .chars()
+                            .next()
+                            .is_some_and(is_word_char))
+                {
+                    end = i + c.len_utf8();
+                    iter.next();
+                } else {
+                    break;
+                }
+            }
+            Some(start..end.max(start + text[start..].chars().next().map_or(1, char::len_utf8)))
+        })
+        .collect()
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn words_match_their_definition(t in "[ a-zA-Z0-9_'\u{2019}\u{2018}\\-.,é😀ß\u{a0}]{0,40}") {
+            proptest::prop_assert_eq!(words(&t).collect::<Vec<_>>(), words_reference(&t));
+        }
+    }
+
+    #[test]
+    fn sentences_keep_abbreviations_and_unicode_space() {
+        let t = "\u{a0}Dr. Smith, approx. 3 pm.\u{2003}\nOK!! \u{3000}";
+        assert_eq!(sentences(t), sentences_reference(t));
+        assert_eq!(
+            texts(t, &sentences(t)),
+            ["Dr. Smith, approx. 3 pm.", "OK!!"]
+        );
+        assert!(ABBREVIATIONS
+            .iter()
+            .all(|a| a.len() <= LONGEST_ABBREVIATION));
     }
 
     #[test]

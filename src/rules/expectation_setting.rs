@@ -150,6 +150,40 @@ fn build(m: &Matcher, _: &Settings) -> Box<dyn Rule> {
     })
 }
 
+/// Whether `t` may match [`TIMING`]: every duration it matches ends in a
+/// unit ("sec", "min", "moment", "month", "hour", "hr", "day", "week") or
+/// says "stop". Under `(?i)` those letters match only their ASCII cases,
+/// except `s` (also 'ſ') and `k` (also the Kelvin sign): a text with either
+/// goes to the regex. A byte scan is far cheaper than a regex search.
+fn may_name_duration(t: &str) -> bool {
+    let b = t.as_bytes();
+    // Their UTF-8 lead bytes first: a byte scan is cheaper than decoding.
+    if text::has_any_byte(t, b"\xC5\xE2") && t.contains(['\u{17F}', '\u{212A}']) {
+        return true;
+    }
+    let at = |i: usize, word: &[u8]| {
+        b.get(i..i + word.len())
+            .is_some_and(|w| w.eq_ignore_ascii_case(word))
+    };
+    (0..b.len()).any(|i| match b[i] | 0x20 {
+        b's' => at(i, b"sec") || at(i, b"stop"),
+        b'm' => at(i, b"min") || at(i, b"moment") || at(i, b"month"),
+        b'h' => at(i, b"hour") || at(i, b"hr"),
+        b'd' => at(i, b"day"),
+        b'w' => at(i, b"week"),
+        _ => false,
+    })
+}
+
+/// Whether `t` has "ing" in any ASCII case. [`DOING`] needs an "-ing" word
+/// (under `(?i)` these letters have no other cases), and so does
+/// [`opens_with_action`] (it compares bytes).
+fn has_ing(t: &str) -> bool {
+    let b = t.as_bytes();
+    (2..b.len())
+        .any(|i| (b[i] | 0x20) == b'g' && (b[i - 1] | 0x20) == b'n' && (b[i - 2] | 0x20) == b'i')
+}
+
 fn overlaps(a: &Hit, b: &Hit) -> bool {
     a.start < b.end && b.start < a.end
 }
@@ -216,17 +250,20 @@ impl ExpectationSetting {
                     .any(|o| o.list == self.not_next_step && overlaps(h, o))
                 && !self.states_attitude(t, h.end as usize)
         });
+        let ing = has_ing(t);
         announced
-            || self.timing.is_match(t)
-            || self.doing.captures_iter(t).any(|c| {
-                let verb = c[1].to_ascii_lowercase();
-                let end = c.get(1).map_or(0, |m| m.end());
-                let attitude = verb == "going" && self.states_attitude(t, end);
-                !(NOT_ACTIONS.contains(&verb.as_str()) || attitude)
-            })
-            || a.sentences(i)
-                .iter()
-                .any(|s| opens_with_action(&t[s.clone()]))
+            || (may_name_duration(t) && self.timing.is_match(t))
+            || (ing
+                && self.doing.captures_iter(t).any(|c| {
+                    let verb = c[1].to_ascii_lowercase();
+                    let end = c.get(1).map_or(0, |m| m.end());
+                    let attitude = verb == "going" && self.states_attitude(t, end);
+                    !(NOT_ACTIONS.contains(&verb.as_str()) || attitude)
+                }))
+            || (ing
+                && a.sentences(i)
+                    .iter()
+                    .any(|s| opens_with_action(&t[s.clone()])))
     }
 }
 
@@ -259,6 +296,45 @@ mod tests {
     }
 
     use Role::{Agent as A, Customer as C};
+
+    /// The characters that match, under `(?i)`, a letter of the words the
+    /// byte pre-checks look for: their ASCII cases, and 'ſ' and the Kelvin
+    /// sign. The pre-checks rely on this.
+    #[test]
+    fn case_folds_of_precheck_letters() {
+        let letters = Regex::new("(?i)^[secminothurdaywkpg]$").unwrap();
+        let mut buf = [0; 4];
+        let odd: Vec<char> = (char::MIN..=char::MAX)
+            .filter(|c| !c.is_ascii() && letters.is_match(c.encode_utf8(&mut buf)))
+            .collect();
+        assert_eq!(odd, ['\u{17F}', '\u{212A}']);
+    }
+
+    #[test]
+    fn prechecks_accept_what_the_regexes_match() {
+        let timing = Regex::new(TIMING).unwrap();
+        let doing = Regex::new(DOING).unwrap();
+        for t in [
+            "in 5 MINUTES",
+            "within the hour",
+            "3-5 business days",
+            "takes a moment",
+            "2 stops away",
+            "in 2 HRS",
+            "another 2 weeks",
+            "in a month",
+            "I'M CHECKING",
+            "we\u{2019}re looking",
+            "in 5 \u{17F}ecs",
+        ] {
+            assert!(timing.is_match(t) || doing.is_match(t), "{t}");
+            assert!(!timing.is_match(t) || may_name_duration(t), "{t}");
+            assert!(!doing.is_match(t) || has_ing(t), "{t}");
+        }
+        assert!(!may_name_duration("Please keep the receipt."));
+        assert!(!has_ing("Done. Please keep the receipt. In G"));
+        assert!(has_ing("CHECKING") && has_ing("ing"));
+    }
 
     #[test]
     fn doc_examples() {

@@ -56,8 +56,12 @@ const IMPERATIVES: &[&str] = &[
 /// not open with an imperative verb ("Priya, Billing"). A short instruction
 /// ("Send me the order number.") is no name line.
 fn is_name_line(t: &str) -> bool {
-    let words: Vec<&str> = text::words(t).map(|r| &t[r]).collect();
-    if words.len() > 5 || t.contains('?') {
+    if t.contains('?') {
+        return false;
+    }
+    // Six words are enough to know the line is too long.
+    let words: Vec<&str> = text::words(t).take(6).map(|r| &t[r]).collect();
+    if words.len() > 5 {
         return false;
     }
     let lower: Vec<String> = words.iter().map(|w| w.to_ascii_lowercase()).collect();

@@ -40,16 +40,24 @@ fn build(m: &Matcher, _: &Settings) -> Box<dyn Rule> {
 }
 
 /// Clauses of a sentence split at ", or" / " or " (one question can hold two).
-fn clauses(text: &str, sentence: Range<usize>) -> Vec<Range<usize>> {
+fn clauses(text: &str, sentence: Range<usize>) -> impl Iterator<Item = Range<usize>> + '_ {
     let s = &text[sentence.clone()];
-    let mut out = Vec::new();
     let mut start = 0;
-    for (at, sep) in s.match_indices(" or ") {
-        out.push(sentence.start + start..sentence.start + at);
-        start = at + sep.len();
-    }
-    out.push(sentence.start + start..sentence.end);
-    out
+    let mut splits = s.match_indices(" or ");
+    std::iter::from_fn(move || {
+        let from = sentence.start + start;
+        match splits.next() {
+            Some((at, sep)) => {
+                start = at + sep.len();
+                Some(from..sentence.start + at)
+            }
+            None if start <= s.len() => {
+                start = s.len() + 1;
+                Some(from..sentence.end)
+            }
+            None => None,
+        }
+    })
 }
 
 /// Whether a sentence is a question: it ends with a question mark that is
@@ -90,9 +98,20 @@ impl Probing {
     fn probe(&self, a: &Analysis, i: usize) -> Option<Range<usize>> {
         let t = a.text(i);
         let hits = a.hits(i);
+        // Without a question mark, only a request or a detail can probe.
+        if !t.contains('?')
+            && !hits
+                .iter()
+                .any(|h| !h.negated && (h.list == self.request || h.list == self.detail))
+        {
+            return None;
+        }
         let in_range = |h: &Hit, r: &Range<usize>| r.contains(&(h.start as usize));
         for sentence in a.sentences(i) {
             let question = is_question(t, sentence);
+            // Whether the sentence names the details wanted: the same for
+            // each of its clauses, so found at most once.
+            let mut fragment = None;
             for clause in clauses(t, sentence.clone()) {
                 let has = |list: ListId| {
                     hits.iter()
@@ -101,10 +120,14 @@ impl Probing {
                 if has(self.not_probe) {
                     continue;
                 }
-                let fragment = hits.iter().any(|h| {
-                    h.list == self.detail && !h.negated && asks_for_detail(t, sentence, h)
-                });
-                if question || has(self.request) || fragment {
+                if question
+                    || has(self.request)
+                    || *fragment.get_or_insert_with(|| {
+                        hits.iter().any(|h| {
+                            h.list == self.detail && !h.negated && asks_for_detail(t, sentence, h)
+                        })
+                    })
+                {
                     return Some(clause);
                 }
             }
@@ -157,6 +180,31 @@ mod tests {
             outcome(&[(C, issue), (A, "Sorry about that! What are you doing when it crashes, and which phone are you using?")]),
             Outcome::Pass
         );
+    }
+
+    /// The clauses as a split collected into a Vec found them.
+    fn clauses_reference(text: &str, sentence: Range<usize>) -> Vec<Range<usize>> {
+        let s = &text[sentence.clone()];
+        let mut out = Vec::new();
+        let mut start = 0;
+        for (at, sep) in s.match_indices(" or ") {
+            out.push(sentence.start + start..sentence.start + at);
+            start = at + sep.len();
+        }
+        out.push(sentence.start + start..sentence.end);
+        out
+    }
+
+    #[test]
+    fn clauses_split_at_or() {
+        let t = "xx Red or blue or  or green or yy";
+        for sentence in [3..30, 3..3, 0..t.len(), 5..9, 9..13] {
+            assert_eq!(
+                clauses(t, sentence.clone()).collect::<Vec<_>>(),
+                clauses_reference(t, sentence.clone()),
+                "{sentence:?}"
+            );
+        }
     }
 
     #[test]

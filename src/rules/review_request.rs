@@ -55,6 +55,14 @@ fn build(m: &Matcher, _: &Settings) -> Box<dyn Rule> {
 
 impl ReviewRequest {
     fn asks(&self, a: &Analysis, i: usize) -> bool {
+        // Only an ask or a weak ask can ask: most messages hold neither.
+        if !a
+            .hits(i)
+            .iter()
+            .any(|h| !h.negated && (h.list == self.ask || h.list == self.weak))
+        {
+            return false;
+        }
         let sentences = a.sentences(i);
         let sentence_of = |at: u32| sentences.iter().position(|r| r.contains(&(at as usize)));
         let excluded: Vec<_> = a

@@ -51,10 +51,40 @@ fn build(_: &Matcher, _: &Settings) -> Box<dyn Rule> {
 }
 
 /// Two capital letters in a row: the cheap test before looking at words.
+/// Reads eight bytes at a time (most messages have no capital pair, so the
+/// whole message is read).
 fn has_capital_pair(t: &str) -> bool {
-    t.as_bytes()
-        .windows(2)
-        .any(|w| w[0].is_ascii_uppercase() && w[1].is_ascii_uppercase())
+    let bytes = t.as_bytes();
+    let mut chunks = bytes.chunks_exact(8);
+    // Whether the byte before the current one is a capital letter.
+    let mut prev = false;
+    for chunk in &mut chunks {
+        let x = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
+        let caps = capitals(x);
+        if caps & (caps << 8) != 0 || (prev && caps & 0x80 != 0) {
+            return true;
+        }
+        prev = caps >> 63 != 0;
+    }
+    chunks.remainder().iter().any(|b| {
+        let upper = b.is_ascii_uppercase();
+        let pair = prev && upper;
+        prev = upper;
+        pair
+    })
+}
+
+/// The high bit of each byte of `x` that is an ASCII capital letter. With
+/// the high bits cleared, adding to a byte never carries into the next.
+fn capitals(x: u64) -> u64 {
+    const fn splat(b: u8) -> u64 {
+        0x0101_0101_0101_0101 * b as u64
+    }
+    let high = splat(0x80);
+    let low = x & !high;
+    let from_a = low + splat(0x80 - b'A');
+    let past_z = low + splat(0x80 - b'Z' - 1);
+    from_a & !past_z & !x & high
 }
 
 /// A word written entirely in capitals (two or more letters, no digits).
@@ -169,6 +199,17 @@ impl Rule for Shouting {
 
 #[cfg(test)]
 mod tests {
+    proptest::proptest! {
+        #[test]
+        fn capital_pairs_match_a_byte_scan(t in "[a-zA-Z@\\[`{ .ÀÉé😀]{0,40}") {
+            let slow = t
+                .as_bytes()
+                .windows(2)
+                .any(|w| w[0].is_ascii_uppercase() && w[1].is_ascii_uppercase());
+            proptest::prop_assert_eq!(super::has_capital_pair(&t), slow);
+        }
+    }
+
     #[test]
     fn single_quotes_skip_apostrophes() {
         let quoted = |t: &'static str| -> Vec<&'static str> {
