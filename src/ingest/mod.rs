@@ -530,6 +530,9 @@ fn read_csv(
 /// Returns false at end of input.
 fn fill(reader: &mut dyn Read, buf: &mut Vec<u8>, want: usize) -> Result<bool, String> {
     let target = buf.len() + want;
+    // Exactly: buffers are reused (see `pool`), and doubling would ratchet
+    // every one of them up.
+    buf.reserve_exact(want);
     while buf.len() < target {
         let start = buf.len();
         buf.resize(target, 0);
@@ -658,7 +661,8 @@ fn read_values(
     loop {
         splitter.scan(&buf, &mut spans);
         let keep = splitter.keep_from();
-        if !spans.is_empty() && (keep >= opts.block_size || !more) {
+        // Half a block is enough: the next fill would double the batch.
+        if !spans.is_empty() && (keep >= opts.block_size / 2 || !more) {
             let mut rest = crate::pool::BLOCKS.take();
             rest.extend_from_slice(&buf[keep..]);
             buf.truncate(keep);
