@@ -18,7 +18,6 @@ use chatlint::render::terminal::Style;
 use chatlint::render::{
     CheckFormat, CheckRenderer, CsvRenderer, JsonRenderer, JsonlRenderer, Renderer, TableRenderer,
 };
-use chatlint::rules::RuleSet;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -65,14 +64,7 @@ fn parse_only(data: &[u8], threads: usize) -> usize {
 }
 
 fn engine(renderer: Box<dyn Renderer>) -> Engine {
-    let settings = Settings::defaults();
-    Engine {
-        rules: RuleSet::new(&settings),
-        settings,
-        renderer,
-        color_errors: false,
-        progress: false,
-    }
+    Engine::new(Settings::defaults(), renderer)
 }
 
 fn run(engine: &Engine, path: &Path, threads: usize) -> usize {

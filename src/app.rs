@@ -9,7 +9,7 @@ use crate::render::terminal::Style;
 use crate::render::{
     CheckRenderer, CsvRenderer, JsonRenderer, JsonlRenderer, Renderer, ScoreFormat, TableRenderer,
 };
-use crate::rules::{RuleSet, REGISTRY};
+use crate::rules::REGISTRY;
 use crate::summary::Summary;
 use clap::Parser;
 use miette::IntoDiagnostic;
@@ -157,11 +157,9 @@ fn execute(
     let (sources, missing) = ingest::expand(&paths);
     let color_errors = use_color(input.color, std::io::stderr().is_terminal());
     let engine = Engine {
-        rules: RuleSet::new(&settings),
-        settings,
-        renderer,
         color_errors,
         progress: std::io::stderr().is_terminal(),
+        ..Engine::new(settings, renderer)
     };
     // Not locked for the whole run: the progress line writes to stderr too.
     let mut err = std::io::stderr();

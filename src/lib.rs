@@ -21,5 +21,6 @@ pub mod rules;
 pub mod score;
 pub mod seen_ids;
 pub mod summary;
+pub mod swar;
 pub mod text;
 pub mod timestamp;

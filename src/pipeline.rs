@@ -51,6 +51,18 @@ pub struct Processed {
 }
 
 impl Engine {
+    /// An engine for the rules `settings` enable, with plain error reports
+    /// and no progress line.
+    pub fn new(settings: Settings, renderer: Box<dyn Renderer>) -> Engine {
+        Engine {
+            rules: RuleSet::new(&settings),
+            settings,
+            renderer,
+            color_errors: false,
+            progress: false,
+        }
+    }
+
     /// Scores one conversation and renders it.
     pub fn score_one(&self, conv: &Conversation, place: Place, p: &mut Processed) {
         let analysis = Analysis::new(conv, &self.rules.matcher);

@@ -1,6 +1,7 @@
 //! Small text utilities shared by rules: sentences, questions, words, quotes.
 
 use crate::phrases::is_word_char;
+use crate::swar;
 use std::ops::Range;
 
 /// Byte ranges of the sentences of `text`, each ending after its closing
@@ -28,27 +29,12 @@ pub fn sentences(text: &str) -> Vec<Range<usize>> {
     out
 }
 
-/// A byte repeated in each of the eight bytes of a word.
-const fn splat(b: u8) -> u64 {
-    0x0101_0101_0101_0101 * b as u64
-}
-
-/// The high bit of each byte.
-const HIGH: u64 = splat(0x80);
-
-/// Nonzero when a byte of `x` equals `b`; the lowest flagged byte is the
-/// first such byte (a borrow can flag bytes above a match, never below).
-fn flag_byte(x: u64, b: u8) -> u64 {
-    let y = x ^ splat(b);
-    y.wrapping_sub(splat(1)) & !y & HIGH
-}
-
 /// Whether `text` holds any of the bytes of `set`, read eight at a time.
 pub fn has_any_byte(text: &str, set: &[u8]) -> bool {
     let mut chunks = text.as_bytes().chunks_exact(8);
     for chunk in &mut chunks {
         let x = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
-        if set.iter().any(|&b| flag_byte(x, b) != 0) {
+        if set.iter().any(|&b| swar::flag_byte(x, b) != 0) {
             return true;
         }
     }
@@ -59,10 +45,10 @@ pub fn has_any_byte(text: &str, set: &[u8]) -> bool {
 /// `?`), or the length. Reads eight bytes at a time: most bytes end nothing.
 fn next_end(bytes: &[u8], from: usize) -> usize {
     let mut i = from;
-    while let Some(chunk) = bytes.get(i..i + 8) {
-        let x = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
-        let flags =
-            flag_byte(x, b'\n') | flag_byte(x, b'.') | flag_byte(x, b'!') | flag_byte(x, b'?');
+    while let Some(x) = swar::load(bytes, i) {
+        let flags = [b'\n', b'.', b'!', b'?']
+            .iter()
+            .fold(0, |flags, &b| flags | swar::flag_byte(x, b));
         if flags != 0 {
             return i + flags.trailing_zeros() as usize / 8;
         }
@@ -314,13 +300,9 @@ pub fn shorten(text: &str, max: usize) -> String {
 fn plain_ascii_run(bytes: &[u8], from: usize, limit: usize) -> usize {
     let mut n = 0;
     while n + 8 <= limit {
-        let x = u64::from_le_bytes(
-            bytes[from + n..from + n + 8]
-                .try_into()
-                .expect("eight bytes"),
-        );
+        let x = swar::load(bytes, from + n).expect("within the limit");
         // High bit set on bytes at or above 0x80 and on bytes below '!'.
-        let other = (x | !((x & !HIGH) + splat(0x80 - b'!'))) & HIGH;
+        let other = (x | !((x & !swar::HIGH) + swar::splat(0x80 - b'!'))) & swar::HIGH;
         if other != 0 {
             return n + other.trailing_zeros() as usize / 8;
         }

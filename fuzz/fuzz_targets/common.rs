@@ -12,7 +12,7 @@ use chatlint::render::terminal::Style;
 use chatlint::render::{
     CheckFormat, CheckRenderer, CsvRenderer, JsonlRenderer, Renderer, TableRenderer,
 };
-use chatlint::rules::{RuleSet, REGISTRY};
+use chatlint::rules::REGISTRY;
 use std::sync::OnceLock;
 
 #[derive(Clone, Copy, PartialEq)]
@@ -52,19 +52,7 @@ fn engines() -> &'static [(Kind, Engine)] {
         ];
         renderers
             .into_iter()
-            .map(|(k, renderer)| {
-                let settings = Settings::defaults();
-                (
-                    k,
-                    Engine {
-                        rules: RuleSet::new(&settings),
-                        settings,
-                        renderer,
-                        color_errors: false,
-                        progress: false,
-                    },
-                )
-            })
+            .map(|(k, renderer)| (k, Engine::new(Settings::defaults(), renderer)))
             .collect()
     })
 }
@@ -74,7 +62,10 @@ pub fn assert_terminal_safe(what: &str, s: &str) {
     for c in s.chars() {
         let bad = (c.is_control() && c != '\n')
             || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}');
-        assert!(!bad, "{what}: unsafe character {c:?} reaches the terminal in {s:?}");
+        assert!(
+            !bad,
+            "{what}: unsafe character {c:?} reaches the terminal in {s:?}"
+        );
     }
 }
 

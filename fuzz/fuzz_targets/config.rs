@@ -3,7 +3,9 @@
 //! report rendered.
 use chatlint::config::Settings;
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
-    let Ok(text) = std::str::from_utf8(data) else { return };
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
     let mut s = Settings::defaults();
     match s.apply("fuzz.toml", text) {
         Ok(()) => {

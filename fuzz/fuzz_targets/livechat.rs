@@ -2,4 +2,7 @@
 //! The livechat platform importer.
 #[path = "common.rs"]
 mod common;
-libfuzzer_sys::fuzz_target!(|data: &[u8]| common::drive(chatlint::ingest::InputFormat::Livechat, data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| common::drive(
+    chatlint::ingest::InputFormat::Livechat,
+    data
+));

@@ -2,4 +2,7 @@
 //! The zendesk_chat platform importer.
 #[path = "common.rs"]
 mod common;
-libfuzzer_sys::fuzz_target!(|data: &[u8]| common::drive(chatlint::ingest::InputFormat::ZendeskChat, data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| common::drive(
+    chatlint::ingest::InputFormat::ZendeskChat,
+    data
+));

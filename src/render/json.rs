@@ -118,20 +118,10 @@ fn needs_escape(b: u8) -> bool {
 /// bytes at a time (bit tricks on a `u64`) and finds the byte itself only in
 /// a word that holds one.
 fn find_escape(bytes: &[u8]) -> Option<usize> {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGHS: u64 = 0x8080_8080_8080_8080;
-    // The high bit of each byte that is zero in `x` (exact for the first
-    // such byte; later bytes may be flagged falsely, which only sends that
-    // word to the byte loop).
-    let zero_bytes = |x: u64| x.wrapping_sub(ONES) & !x & HIGHS;
+    use crate::swar::{flag_below, flag_byte, load};
     let mut i = 0;
-    while i + 8 <= bytes.len() {
-        let word = u64::from_le_bytes(bytes[i..i + 8].try_into().expect("eight bytes"));
-        let control = word.wrapping_sub(ONES * 0x20) & !word & HIGHS;
-        let special = zero_bytes(word ^ (ONES * b'"' as u64))
-            | zero_bytes(word ^ (ONES * b'\\' as u64))
-            | control;
-        if special != 0 {
+    while let Some(word) = load(bytes, i) {
+        if flag_below(word, 0x20) | flag_byte(word, b'"') | flag_byte(word, b'\\') != 0 {
             break;
         }
         i += 8;

@@ -77,10 +77,7 @@ fn has_capital_pair(t: &str) -> bool {
 /// The high bit of each byte of `x` that is an ASCII capital letter. With
 /// the high bits cleared, adding to a byte never carries into the next.
 fn capitals(x: u64) -> u64 {
-    const fn splat(b: u8) -> u64 {
-        0x0101_0101_0101_0101 * b as u64
-    }
-    let high = splat(0x80);
+    use crate::swar::{splat, HIGH as high};
     let low = x & !high;
     let from_a = low + splat(0x80 - b'A');
     let past_z = low + splat(0x80 - b'Z' - 1);

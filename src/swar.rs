@@ -1,0 +1,45 @@
+//! Tests on eight bytes at a time ("SIMD within a register"), for the scans
+//! where most bytes need nothing: sentence ends, quote bytes, JSON escapes,
+//! runs of capitals.
+
+/// A byte repeated in each of the eight bytes of a word.
+pub const fn splat(b: u8) -> u64 {
+    0x0101_0101_0101_0101 * b as u64
+}
+
+/// The high bit of each byte.
+pub const HIGH: u64 = splat(0x80);
+
+/// Eight bytes of `bytes` from `at`, little-endian, if there are eight.
+pub fn load(bytes: &[u8], at: usize) -> Option<u64> {
+    let chunk = bytes.get(at..at + 8)?;
+    Some(u64::from_le_bytes(chunk.try_into().expect("eight bytes")))
+}
+
+/// Nonzero when a byte of `x` equals `b`; the lowest flagged byte is the
+/// first such byte (a borrow can flag bytes above a match, never below).
+pub fn flag_byte(x: u64, b: u8) -> u64 {
+    flag_below(x ^ splat(b), 1)
+}
+
+/// Nonzero when a byte of `x` is below `n` (at most 0x80); the lowest
+/// flagged byte is the first such byte.
+pub fn flag_below(x: u64, n: u8) -> u64 {
+    x.wrapping_sub(splat(n)) & !x & HIGH
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    proptest::proptest! {
+        #[test]
+        fn flags_agree_with_a_byte_loop(bytes: [u8; 8], b: u8, n in 1u8..=0x80) {
+            let x = u64::from_le_bytes(bytes);
+            let first = |hit: &dyn Fn(u8) -> bool| bytes.iter().position(|&c| hit(c));
+            let lowest = |flags: u64| (flags != 0).then(|| flags.trailing_zeros() as usize / 8);
+            proptest::prop_assert_eq!(lowest(flag_byte(x, b)), first(&|c| c == b));
+            proptest::prop_assert_eq!(lowest(flag_below(x, n)), first(&|c| c < n));
+        }
+    }
+}
