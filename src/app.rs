@@ -1,9 +1,12 @@
 //! What each command does: resolve settings, pick the renderer, run the
 //! pipeline, and decide the exit code.
 
-use crate::cli::{CheckArgs, Cli, ColorChoice, Command, InputArgs, RuleArgs, ScoreArgs};
+use crate::cli::{
+    CheckArgs, Cli, ColorChoice, Command, InputArgs, RuleArgs, ScoreArgs, SourceArgs,
+};
 use crate::config::Settings;
-use crate::ingest::{self, ReadOptions};
+use crate::ingest::error::SourceError;
+use crate::ingest::{self, ReadOptions, Source};
 use crate::pipeline::{self, Engine};
 use crate::render::terminal::Style;
 use crate::render::{
@@ -137,24 +140,40 @@ fn load_settings(input: &InputArgs) -> miette::Result<Settings> {
 }
 
 /// Reads, scores and renders; then decides the exit code.
-fn execute(
-    input: &InputArgs,
-    settings: Settings,
-    renderer: Box<dyn Renderer>,
-    crossed: impl Fn(&Summary) -> bool,
-) -> miette::Result<u8> {
-    let mut paths = input.paths.clone();
+/// The sources the paths name (standard input when none is given and it is
+/// not a terminal), the paths that could not be read, and how to read them.
+/// `what` names the files in the usage error ("transcript", "export").
+pub(crate) fn sources(
+    args: &SourceArgs,
+    what: &str,
+) -> miette::Result<(Vec<Source>, Vec<SourceError>, ReadOptions)> {
+    let mut paths = args.paths.clone();
     if paths.is_empty() {
         if std::io::stdin().is_terminal() {
             return Err(miette::miette!(
                 code = "chatlint::usage",
-                help = "give transcript files or directories, or `-` to read standard input",
+                help = format!("give {what} files or directories, or `-` to read standard input"),
                 "no input"
             ));
         }
         paths.push("-".into());
     }
     let (sources, missing) = ingest::expand(&paths);
+    let opts = ReadOptions {
+        format: args.input_format,
+        csv_columns: args.csv_column.clone(),
+        ..ReadOptions::default()
+    };
+    Ok((sources, missing, opts))
+}
+
+fn execute(
+    input: &InputArgs,
+    settings: Settings,
+    renderer: Box<dyn Renderer>,
+    crossed: impl Fn(&Summary) -> bool,
+) -> miette::Result<u8> {
+    let (sources, missing, opts) = sources(&input.source, "transcript")?;
     let color_errors = use_color(input.color, std::io::stderr().is_terminal());
     let engine = Engine {
         color_errors,
@@ -166,11 +185,6 @@ fn execute(
     for e in &missing {
         let _ = err.write_all(engine.report(e).as_bytes());
     }
-    let opts = ReadOptions {
-        format: input.input_format,
-        csv_columns: input.csv_column.clone(),
-        ..ReadOptions::default()
-    };
     let threads = input
         .threads
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))

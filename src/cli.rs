@@ -27,9 +27,9 @@ pub enum Command {
     Convert(ConvertArgs),
 }
 
-/// Options shared by the commands that read transcripts.
+/// What to read and how: shared by every command that reads exports.
 #[derive(Args, Debug)]
-pub struct InputArgs {
+pub struct SourceArgs {
     /// Transcript files or directories (walked recursively); `-` is standard input.
     #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
@@ -42,6 +42,13 @@ pub struct InputArgs {
     /// (repeatable), e.g. `--csv-column text=Body`.
     #[arg(long, value_name = "FIELD=HEADER", value_parser = parse_mapping)]
     pub csv_column: Vec<(String, String)>,
+}
+
+/// Options shared by the commands that score transcripts.
+#[derive(Args, Debug)]
+pub struct InputArgs {
+    #[command(flatten)]
+    pub source: SourceArgs,
 
     /// Scoring policy: weights, critical rules, pass mark, thresholds.
     #[arg(long, value_name = "FILE")]
@@ -99,17 +106,8 @@ pub struct CheckArgs {
 
 #[derive(Args, Debug)]
 pub struct ConvertArgs {
-    /// Transcript files or directories (walked recursively); `-` is standard input.
-    #[arg(value_name = "PATH")]
-    pub paths: Vec<PathBuf>,
-
-    /// Input format; `auto` recognises each file by its content.
-    #[arg(long, value_enum, default_value_t = InputFormat::Auto, value_name = "FORMAT")]
-    pub input_format: InputFormat,
-
-    /// CSV column for a field (repeatable), e.g. `--csv-column text=Body`.
-    #[arg(long, value_name = "FIELD=HEADER", value_parser = parse_mapping)]
-    pub csv_column: Vec<(String, String)>,
+    #[command(flatten)]
+    pub source: SourceArgs,
 
     /// Output format.
     #[arg(long, value_enum, default_value_t = ConvertFormat::Jsonl, value_name = "FORMAT")]

@@ -4,8 +4,8 @@
 //! same bytes.
 
 use crate::cli::{ColorChoice, ConvertArgs, ConvertFormat};
+use crate::ingest;
 use crate::ingest::error::RecordReport;
-use crate::ingest::{self, ReadOptions};
 use crate::model::Conversation;
 use crate::render::terminal::report;
 use miette::IntoDiagnostic;
@@ -14,29 +14,13 @@ use std::io::{IsTerminal, Write};
 /// Runs `convert`; returns the exit code (2 when anything was skipped).
 pub fn run(args: ConvertArgs) -> miette::Result<u8> {
     let ConvertFormat::Jsonl = args.to;
-    let mut paths = args.paths.clone();
-    if paths.is_empty() {
-        if std::io::stdin().is_terminal() {
-            return Err(miette::miette!(
-                code = "chatlint::usage",
-                help = "give export files or directories, or `-` to read standard input",
-                "no input"
-            ));
-        }
-        paths.push("-".into());
-    }
-    let (sources, missing) = ingest::expand(&paths);
+    let (sources, missing, opts) = crate::app::sources(&args.source, "export")?;
     let color = crate::app::use_color(ColorChoice::Auto, std::io::stderr().is_terminal());
     let stderr = std::io::stderr();
     let mut err = stderr.lock();
     for e in &missing {
         let _ = err.write_all(report(e, color).as_bytes());
     }
-    let opts = ReadOptions {
-        format: args.input_format,
-        csv_columns: args.csv_column.clone(),
-        ..ReadOptions::default()
-    };
     let mut out: Box<dyn Write> = match &args.output {
         Some(path) => Box::new(std::io::BufWriter::new(
             std::fs::File::create(path)
