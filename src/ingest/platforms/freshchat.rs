@@ -19,12 +19,12 @@
 //! part (images, files, buttons) are tallied as ignored by part kind. The
 //! message list carries no CSAT rating.
 
-use super::{message_pages, peek_field, plain, sort_messages, Ctx, Id, Ts};
+use super::{message_pages, peek_field, plain, sort_messages, Ctx, Groups, Id, Ts};
 use crate::ingest::error::RecordError;
 use crate::model::{Conversation, Customer, Message, Role};
 use serde::Deserialize;
 use serde_json::Value;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 /// Documented fields chatlint does not use (never tallied as unknown).
 const KNOWN: &[&str] = &[
@@ -60,8 +60,7 @@ type Item = Result<Conversation<'static>, RecordError>;
 /// Imports every message of every document, grouped by conversation.
 pub fn import<'t>(ctx: &mut Ctx<'t>, docs: &[&'t str]) -> Vec<Item> {
     let mut out = Vec::new();
-    let mut groups: Vec<(String, Vec<(String, &'t str)>)> = Vec::new();
-    let mut index: HashMap<String, usize> = HashMap::new();
+    let mut groups = Groups::default();
     for doc in docs {
         let pages = match message_pages(ctx, doc) {
             Ok(p) => p,
@@ -75,15 +74,11 @@ pub fn import<'t>(ctx: &mut Ctx<'t>, docs: &[&'t str]) -> Vec<Item> {
                 let id = peek_field(raw, "conversation_id")
                     .or_else(|| page.conversation.clone())
                     .unwrap_or_else(|| ctx.stem.clone());
-                let i = *index.entry(id.clone()).or_insert_with(|| {
-                    groups.push((id, Vec::new()));
-                    groups.len() - 1
-                });
-                groups[i].1.push((path, raw));
+                groups.of(id).push((path, raw));
             }
         }
     }
-    for (id, messages) in groups {
+    for (id, messages) in groups.into_groups() {
         out.push(build(ctx, &id, &messages).map_err(|e| e.with_conversation(Some(id.clone()))));
     }
     out

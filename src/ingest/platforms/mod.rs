@@ -26,7 +26,7 @@ use crate::model::{Message, Millis};
 use serde::de::{self, DeserializeOwned, Deserializer, Visitor};
 use serde_json::value::RawValue;
 use serde_json::Value;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::io::Read;
 use std::sync::{Arc, Mutex};
@@ -707,6 +707,32 @@ pub fn id_value(v: &Value) -> Option<String> {
         Value::String(s) => Some(s.clone()),
         Value::Number(n) => Some(n.to_string()),
         _ => None,
+    }
+}
+
+/// Messages grouped by conversation id, each group in order of its id's
+/// first appearance (exports that page one conversation's messages, or mix
+/// several conversations in one list).
+#[derive(Default)]
+pub struct Groups<'t> {
+    groups: Vec<(String, Vec<(String, &'t str)>)>,
+    index: HashMap<String, usize>,
+}
+
+impl<'t> Groups<'t> {
+    /// The messages of conversation `id` so far, to add to.
+    pub fn of(&mut self, id: String) -> &mut Vec<(String, &'t str)> {
+        let groups = &mut self.groups;
+        let i = *self.index.entry(id.clone()).or_insert_with(|| {
+            groups.push((id, Vec::new()));
+            groups.len() - 1
+        });
+        &mut self.groups[i].1
+    }
+
+    /// The groups: `(id, [(JSON path, raw message)])`.
+    pub fn into_groups(self) -> Vec<(String, Vec<(String, &'t str)>)> {
+        self.groups
     }
 }
 

@@ -18,11 +18,10 @@
 //! fallback) are tallied as ignored content types. The message list has no
 //! system events, internal notes or ratings.
 
-use super::{html_to_text, message_pages, sort_messages, Ctx, Ts};
+use super::{html_to_text, message_pages, sort_messages, Ctx, Groups, Ts};
 use crate::ingest::error::RecordError;
 use crate::model::{Conversation, Customer, Message, Role};
 use serde::Deserialize;
-use std::collections::HashMap;
 
 /// Documented fields chatlint does not use (never tallied as unknown).
 const KNOWN: &[&str] = &[
@@ -104,9 +103,7 @@ type Item = Result<Conversation<'static>, RecordError>;
 /// Imports every message list of every document.
 pub fn import<'t>(ctx: &mut Ctx<'t>, docs: &[&'t str]) -> Vec<Item> {
     let mut out = Vec::new();
-    // Conversations in order of first appearance, with their messages.
-    let mut groups: Vec<(String, Vec<(String, &'t str)>)> = Vec::new();
-    let mut index: HashMap<String, usize> = HashMap::new();
+    let mut groups = Groups::default();
     let mut unnamed = 0usize;
     for doc in docs {
         let pages = match message_pages(ctx, doc) {
@@ -129,14 +126,10 @@ pub fn import<'t>(ctx: &mut Ctx<'t>, docs: &[&'t str]) -> Vec<Item> {
                     }
                 }
             };
-            let i = *index.entry(id.clone()).or_insert_with(|| {
-                groups.push((id, Vec::new()));
-                groups.len() - 1
-            });
-            groups[i].1.extend(page.messages);
+            groups.of(id).extend(page.messages);
         }
     }
-    for (id, messages) in groups {
+    for (id, messages) in groups.into_groups() {
         out.push(build(ctx, &id, &messages).map_err(|e| e.with_conversation(Some(id.clone()))));
     }
     out
