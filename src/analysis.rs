@@ -25,9 +25,13 @@ pub struct Analysis<'c, 'a> {
 impl<'c, 'a> Analysis<'c, 'a> {
     /// Scans every agent and customer message once with `matcher`.
     pub fn new(conv: &'c Conversation<'a>, matcher: &Matcher) -> Self {
-        let mut agent = Vec::new();
-        let mut customer = Vec::new();
-        let mut hits = Vec::new();
+        let n = conv.messages.len();
+        let mut agent = Vec::with_capacity(n);
+        let mut customer = Vec::with_capacity(n);
+        // Room for a hit every 32 bytes (dense text has one every 40 or so),
+        // so that the vector seldom grows while the messages are scanned.
+        let bytes: usize = conv.messages.iter().map(|m| m.text.len()).sum();
+        let mut hits = Vec::with_capacity(bytes / 32 + 8);
         let mut hit_ranges = Vec::with_capacity(conv.messages.len());
         for (i, m) in conv.messages.iter().enumerate() {
             let start = hits.len() as u32;
@@ -170,7 +174,8 @@ pub fn customer_waits(conv: &Conversation) -> Option<Vec<Wait>> {
     if relevant.clone().any(|m| m.ts.is_none()) {
         return None;
     }
-    let mut waits = Vec::new();
+    // At most one wait per customer message.
+    let mut waits = Vec::with_capacity(conv.messages.len() / 2 + 1);
     let mut open: Option<(usize, Millis)> = None;
     let mut last_ts: Option<Millis> = None;
     for (i, m) in conv.messages.iter().enumerate() {

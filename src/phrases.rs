@@ -87,6 +87,9 @@ struct Entry {
 /// Row of the dead state: no phrase continues with this byte.
 const DEAD: usize = 0;
 
+/// Set in a transition whose target state completes a phrase.
+const ACCEPTS: u32 = 1 << 31;
+
 /// Tokens this long or shorter (of ASCII letters and digits) are `End::Token`.
 const SHORT_TOKEN: usize = 2;
 
@@ -104,17 +107,14 @@ struct Automaton {
     class: [u16; 256],
     /// Columns per row (one per class).
     stride: usize,
-    /// Row-major transitions. A value is the target row's offset
-    /// (`state * stride`). Row 0 is the dead state; the states that complete
-    /// a phrase come next, so one comparison (`<= last_accept`) tells the
-    /// walk whether a state is special.
+    /// Row-major transitions, rows in breadth-first order. A value is the
+    /// target row's offset (`state * stride`), with [`ACCEPTS`] set when the
+    /// target completes a phrase. Row 0 is the dead state.
     trans: Vec<u32>,
     /// Row offset of the root.
     root: usize,
-    /// Row offset of the last state that completes a phrase.
-    last_accept: usize,
-    /// For the dead state and each state that completes a phrase, its
-    /// range in `entries`.
+    /// For each state, its range in `entries` (empty unless it completes a
+    /// phrase).
     ranges: Vec<(u32, u32)>,
     entries: Vec<Entry>,
     /// The bytes some phrase starts with (either ASCII case).
@@ -150,7 +150,6 @@ impl Automaton {
             // The dead row and the root.
             trans: vec![0; 2 * stride],
             root: stride,
-            last_accept: 0,
             ranges: Vec::new(),
             entries: Vec::new(),
             starts: [false; 256],
@@ -201,42 +200,60 @@ impl Automaton {
         row / self.stride
     }
 
-    /// Renumbers the states (the dead state, then those that complete a
-    /// phrase, then the rest) and stores the entries of each.
+    /// Renumbers the states breadth first (the dead state, the root, then
+    /// each level of the trie), so that the shallow states every walk goes
+    /// through share a few cache lines, marks the transitions into states
+    /// that complete a phrase with [`ACCEPTS`], and stores their entries.
     fn finish(&mut self, found: Vec<Vec<Entry>>) {
-        let mut order = vec![DEAD];
-        order.extend((1..found.len()).filter(|&s| !found[s].is_empty()));
-        let accepting = order.len() - 1;
-        order.extend((1..found.len()).filter(|&s| found[s].is_empty()));
+        let stride = self.stride;
+        let mut order = vec![DEAD, self.root / stride];
+        let mut next = 1;
+        while next < order.len() {
+            let row = order[next] * stride;
+            next += 1;
+            for &target in &self.trans[row..row + stride] {
+                let target = target as usize / stride;
+                // Each state of a trie has one parent: no state is seen twice.
+                if target != DEAD {
+                    order.push(target);
+                }
+            }
+        }
         let mut renamed = vec![0; found.len()];
         for (new, &old) in order.iter().enumerate() {
             renamed[old] = new;
         }
-        let stride = self.stride;
+        assert!(
+            order.len() * stride < ACCEPTS as usize,
+            "phrase trie too large"
+        );
         let mut trans = vec![0; self.trans.len()];
         for (new, &old) in order.iter().enumerate() {
             let rows = trans[new * stride..][..stride].iter_mut();
             for (cell, &target) in rows.zip(&self.trans[old * stride..][..stride]) {
-                *cell = (renamed[target as usize / stride] * stride) as u32;
+                let old_target = target as usize / stride;
+                let accepts = if found[old_target].is_empty() { 0 } else { ACCEPTS };
+                *cell = (renamed[old_target] * stride) as u32 | accepts;
             }
         }
         self.trans = trans;
         self.root = renamed[self.root / stride] * stride;
-        self.last_accept = accepting * stride;
         for b in 0..=255u8 {
-            self.starts[usize::from(b)] = self.step(self.root, b) != DEAD;
+            self.starts[usize::from(b)] = self.step(self.root, b) != 0;
         }
-        for &old in &order[..=accepting] {
+        for &old in &order {
             let lo = self.entries.len() as u32;
             self.entries.extend_from_slice(&found[old]);
             self.ranges.push((lo, self.entries.len() as u32));
         }
     }
 
-    /// The state after reading `b` in the state at `row`.
+    /// The transition from the state at `row` on byte `b`: the target's row
+    /// offset, with [`ACCEPTS`] set when the target completes a phrase
+    /// (0: the dead state).
     #[inline(always)]
-    fn step(&self, row: usize, b: u8) -> usize {
-        self.trans[row + usize::from(self.class[usize::from(b)])] as usize
+    fn step(&self, row: usize, b: u8) -> u32 {
+        self.trans[row + usize::from(self.class[usize::from(b)])]
     }
 
     /// Appends the hits in `text`, sorted by (start, longest first, list).
@@ -281,34 +298,35 @@ impl Automaton {
     /// Appends the hits that start at `start`, in order, with their negation.
     #[inline(always)]
     fn hits_at(&self, text: &str, start: usize, out: &mut Vec<Hit>) {
-        let row = self.step(self.root, text.as_bytes()[start]);
-        if row == DEAD {
+        let first_step = self.step(self.root, text.as_bytes()[start]);
+        if first_step == 0 {
             return;
         }
         let first = out.len();
-        self.walk(text, start, row, out);
+        self.walk(text, start, first_step, out);
         if out.len() > first {
             finish_group(text, start, first, out);
         }
     }
 
     /// Appends the phrases that start at `start` (unsorted, not negated),
-    /// from the state at `row`, reached by the byte at `start`.
+    /// from the transition taken on the byte at `start` (not the dead state).
     #[inline(always)]
-    fn walk(&self, text: &str, start: usize, mut row: usize, out: &mut Vec<Hit>) {
+    fn walk(&self, text: &str, start: usize, mut step: u32, out: &mut Vec<Hit>) {
         let bytes = text.as_bytes();
         let mut at = start + 1;
         loop {
-            if row <= self.last_accept {
-                if row == DEAD {
-                    return;
-                }
+            let row = (step & !ACCEPTS) as usize;
+            if step & ACCEPTS != 0 {
                 self.accept(text, start, at, row, out);
             }
             let Some(&b) = bytes.get(at) else {
                 return;
             };
-            row = self.step(row, b);
+            step = self.step(row, b);
+            if step == 0 {
+                return;
+            }
             at += 1;
         }
     }
