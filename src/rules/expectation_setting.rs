@@ -184,6 +184,11 @@ fn has_ing(t: &str) -> bool {
         .any(|i| (b[i] | 0x20) == b'g' && (b[i - 1] | 0x20) == b'n' && (b[i - 2] | 0x20) == b'i')
 }
 
+/// Whether `b` ends with "be" in any ASCII case.
+fn ends_with_be(b: &[u8]) -> bool {
+    b.len() >= 2 && b[b.len() - 2..].eq_ignore_ascii_case(b"be")
+}
+
 fn overlaps(a: &Hit, b: &Hit) -> bool {
     a.start < b.end && b.start < a.end
 }
@@ -222,19 +227,18 @@ impl ExpectationSetting {
     /// going to| be honest", "You'll be| glad to know", "I'll| be frank".
     fn states_attitude(&self, t: &str, at: usize) -> bool {
         let rest = &t[at..];
-        let mut words = text::words(rest)
-            .take(3)
-            .map(|r| rest[r].to_ascii_lowercase());
+        let mut words = text::words(rest).take(3).map(|r| &rest[r]);
         let mut w = words.next();
-        if w.as_deref() == Some("to") {
+        if w.is_some_and(|w| w.eq_ignore_ascii_case("to")) {
             w = words.next();
         }
-        if w.as_deref() == Some("be") {
+        if w.is_some_and(|w| w.eq_ignore_ascii_case("be")) {
             w = words.next();
-        } else if !t[..at].to_ascii_lowercase().ends_with("be") {
+        } else if !ends_with_be(&t.as_bytes()[..at]) {
             return false;
         }
-        w.is_some_and(|w| self.attitudes.contains(w.as_str()))
+        // The list is lowercase.
+        w.is_some_and(|w| self.attitudes.contains(w.to_ascii_lowercase().as_str()))
     }
 
     /// Whether agent message `i` tells the customer what happens next or
@@ -255,10 +259,10 @@ impl ExpectationSetting {
             || (may_name_duration(t) && self.timing.is_match(t))
             || (ing
                 && self.doing.captures_iter(t).any(|c| {
-                    let verb = c[1].to_ascii_lowercase();
-                    let end = c.get(1).map_or(0, |m| m.end());
-                    let attitude = verb == "going" && self.states_attitude(t, end);
-                    !(NOT_ACTIONS.contains(&verb.as_str()) || attitude)
+                    let verb = c.get(1).expect("DOING has one group");
+                    let is = |word: &str| verb.as_str().eq_ignore_ascii_case(word);
+                    let attitude = is("going") && self.states_attitude(t, verb.end());
+                    !(NOT_ACTIONS.iter().any(|n| is(n)) || attitude)
                 }))
             || (ing
                 && a.sentences(i)
