@@ -232,7 +232,11 @@ impl Automaton {
             let rows = trans[new * stride..][..stride].iter_mut();
             for (cell, &target) in rows.zip(&self.trans[old * stride..][..stride]) {
                 let old_target = target as usize / stride;
-                let accepts = if found[old_target].is_empty() { 0 } else { ACCEPTS };
+                let accepts = if found[old_target].is_empty() {
+                    0
+                } else {
+                    ACCEPTS
+                };
                 *cell = (renamed[old_target] * stride) as u32 | accepts;
             }
         }

@@ -119,10 +119,32 @@ fn parse_fast(b: &[u8]) -> Option<Millis> {
         }
         _ => return None,
     };
-    let date = NaiveDate::from_ymd_opt(year as i32, month as u32, day as u32)?;
-    let days = i64::from(date.num_days_from_ce()) - 719_163; // days from 0001-01-01 to 1970-01-01
+    let days = days_since_epoch(year, month, day)?;
     let secs = days * 86_400 + hour * 3600 + min * 60 + sec - offset_s;
     Some(secs * 1000 + frac_ms)
+}
+
+/// Days from 1970-01-01 to a proleptic Gregorian date, `None` for a day
+/// past the end of its month. Arithmetic instead of chrono's calendar
+/// (this runs for every message); `year` is 0-9999, `month` 1-12.
+fn days_since_epoch(year: i64, month: i64, day: i64) -> Option<i64> {
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    let month_days = match month {
+        2 if leap => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    };
+    if day > month_days {
+        return None;
+    }
+    // Years counted from March, so that the leap day ends a year.
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let year_of_era = y - era * 400;
+    let day_of_year = (153 * ((month + 9) % 12) + 2) / 5 + day - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    Some(era * 146_097 + day_of_era - 719_468)
 }
 
 /// Formats milliseconds as RFC 3339 UTC (`2026-11-09T09:17:43Z`, with
@@ -231,6 +253,23 @@ mod tests {
         assert_eq!(from_epoch(1_762_679_863_000.0), Some(base));
         assert_eq!(parse_str("yesterday"), None);
         assert_eq!(parse_str("2025-13-09T09:17:43Z"), None);
+    }
+
+    #[test]
+    fn days_since_epoch_is_chronos_for_every_date() {
+        for year in 0..=9999 {
+            for month in 1..=12 {
+                for day in 1..=31 {
+                    let chrono = NaiveDate::from_ymd_opt(year as i32, month as u32, day as u32)
+                        .map(|d| i64::from(d.num_days_from_ce()) - 719_163);
+                    assert_eq!(
+                        days_since_epoch(year, month, day),
+                        chrono,
+                        "{year}-{month}-{day}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]
