@@ -107,14 +107,22 @@ impl Columns {
 
 /// Maps a CSV role value to a role.
 pub fn role_of(value: &str) -> Option<Role> {
-    match value.trim().to_ascii_lowercase().as_str() {
-        "agent" | "operator" | "admin" | "staff" | "support" | "rep" | "representative" => {
+    // Lowered on the stack (this runs for every row): no role name is
+    // longer than the buffer, so a longer value is no role.
+    let value = value.trim().as_bytes();
+    let mut lower = [0u8; 16];
+    let lower = lower.get_mut(..value.len())?;
+    for (l, b) in lower.iter_mut().zip(value) {
+        *l = b.to_ascii_lowercase();
+    }
+    match &*lower {
+        b"agent" | b"operator" | b"admin" | b"staff" | b"support" | b"rep" | b"representative" => {
             Some(Role::Agent)
         }
-        "customer" | "visitor" | "user" | "client" | "contact" | "end_user" | "end-user"
-        | "enduser" | "lead" => Some(Role::Customer),
-        "bot" | "assistant" | "ai" | "automation" => Some(Role::Bot),
-        "system" | "event" => Some(Role::System),
+        b"customer" | b"visitor" | b"user" | b"client" | b"contact" | b"end_user" | b"end-user"
+        | b"enduser" | b"lead" => Some(Role::Customer),
+        b"bot" | b"assistant" | b"ai" | b"automation" => Some(Role::Bot),
+        b"system" | b"event" => Some(Role::System),
         _ => None,
     }
 }
@@ -366,6 +374,24 @@ fn swallowed_rows(cols: &Columns, row: &csv::StringRecord) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn roles_in_any_case_and_nothing_longer() {
+        for (value, role) in [
+            ("Agent", Some(Role::Agent)),
+            (" REPRESENTATIVE\t", Some(Role::Agent)),
+            ("End-User", Some(Role::Customer)),
+            ("\u{a0}visitor", Some(Role::Customer)),
+            ("AI", Some(Role::Bot)),
+            ("system", Some(Role::System)),
+            ("representatives", None),
+            ("a very long value indeed", None),
+            ("agént", None),
+            ("", None),
+        ] {
+            assert_eq!(role_of(value), role, "{value:?}");
+        }
+    }
 
     fn run(text: &'static str) -> (Vec<String>, Vec<String>) {
         let mut ok = Vec::new();
