@@ -4,6 +4,7 @@
 //! handed on as soon as it is complete and memory holds only the
 //! conversations still open (one, for an export sorted by conversation).
 
+use super::csv_rows;
 use super::error::{Location, RecordError};
 use crate::model::{Conversation, Message, Role, Text};
 use crate::timestamp;
@@ -153,42 +154,39 @@ pub fn read(
         b.flexible(true);
         b
     };
-    // Pass 1: each conversation's last row.
+    // The header, read by the reader of pass 2.
     let mut rdr = builder().from_reader(reopen().map_err(|e| e.to_string())?);
     let header = rdr.headers().map_err(|e| e.to_string())?.clone();
     let cols = Columns::resolve(&header, overrides)?;
     let id_col = cols
         .index(Field::ConversationId)
         .expect("resolve requires it");
-    let mut last_row: HashMap<Box<[u8]>, u64> = HashMap::new();
-    let mut rec = csv::ByteRecord::new();
-    let mut row = 0u64;
-    let mut run_id: Vec<u8> = Vec::new();
-    let mut run_last: Option<u64> = None;
-    loop {
-        match rdr.read_byte_record(&mut rec) {
-            Ok(false) => break,
-            Ok(true) => {
-                if let Some(id) = rec.get(id_col).map(<[u8]>::trim_ascii) {
-                    // Rows of one conversation usually come together: the
-                    // map is touched once per run of rows, not per row.
-                    if id != run_id.as_slice() {
-                        note_last_row(&mut last_row, &run_id, run_last);
-                        run_id.clear();
-                        run_id.extend_from_slice(id);
-                    }
-                    run_last = Some(row);
+
+    // Pass 1: each conversation's last row, by a byte scan, or by the csv
+    // crate for the shapes the scan leaves to it.
+    let last_row = match csv_rows::last_rows(reopen().map_err(|e| e.to_string())?, id_col)
+        .map_err(|e| e.to_string())?
+    {
+        Some(last_row) => last_row,
+        None => {
+            let mut pass1 = builder().from_reader(reopen().map_err(|e| e.to_string())?);
+            pass1.byte_headers().map_err(|e| e.to_string())?;
+            let mut runs = csv_rows::Runs::default();
+            let mut rec = csv::ByteRecord::new();
+            let mut row = 0u64;
+            loop {
+                match pass1.read_byte_record(&mut rec) {
+                    Ok(false) => break,
+                    Ok(true) => runs.note(rec.get(id_col), row),
+                    Err(_) => {} // reported in pass 2
                 }
+                row += 1;
             }
-            Err(_) => {} // reported in pass 2
+            runs.finish()
         }
-        row += 1;
-    }
-    note_last_row(&mut last_row, &run_id, run_last);
+    };
 
     // Pass 2: build conversations, hand each on at its last row.
-    let mut rdr = builder().from_reader(reopen().map_err(|e| e.to_string())?);
-    let _ = rdr.headers();
     let mut open: HashMap<String, Open> = HashMap::new();
     let mut current: Option<Open> = None;
     let mut row_no = 0u64;
@@ -272,17 +270,6 @@ pub fn read(
         });
     }
     Ok(())
-}
-
-/// Records `row` as the last row of conversation `id` so far.
-fn note_last_row(last_row: &mut HashMap<Box<[u8]>, u64>, id: &[u8], row: Option<u64>) {
-    let Some(row) = row else { return };
-    match last_row.get_mut(id) {
-        Some(last) => *last = row,
-        None => {
-            last_row.insert(id.into(), row);
-        }
-    }
 }
 
 fn add_row(

@@ -3,6 +3,7 @@
 //! handed on in blocks. Records are parsed later, by the workers.
 
 pub mod csv;
+mod csv_rows;
 pub mod error;
 pub mod native;
 pub mod platforms;

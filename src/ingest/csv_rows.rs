@@ -1,0 +1,292 @@
+//! The CSV reader's first pass: the last row of each conversation.
+//!
+//! Only the row boundaries and one column are needed, so instead of parsing
+//! every field with the csv crate this pass scans the bytes for quotes,
+//! commas and line feeds (several times faster, and the second pass cannot
+//! start before it ends). It splits rows exactly as the csv crate's default
+//! reader does for the shapes it accepts; a shape where the two could
+//! differ (a carriage return, a byte order mark, text after a closing quote,
+//! a quote still open at the end) makes it give up, and the caller runs the
+//! csv crate instead.
+
+use std::collections::HashMap;
+use std::io::Read;
+use std::ops::Range;
+
+/// Each conversation id's last row (rows counted from 0 after the header).
+pub type LastRows = HashMap<Box<[u8]>, u64>;
+
+/// Collects the last row of each id, touching the map once per run of
+/// rows of one conversation (they usually come together).
+#[derive(Default)]
+pub struct Runs {
+    last_row: LastRows,
+    run_id: Vec<u8>,
+    run_last: Option<u64>,
+}
+
+impl Runs {
+    /// Notes row `row`, whose id cell (untrimmed) is `id`, if it has one.
+    pub fn note(&mut self, id: Option<&[u8]>, row: u64) {
+        let Some(id) = id.map(<[u8]>::trim_ascii) else {
+            return;
+        };
+        if id != self.run_id.as_slice() {
+            self.flush();
+            self.run_id.clear();
+            self.run_id.extend_from_slice(id);
+        }
+        self.run_last = Some(row);
+    }
+
+    fn flush(&mut self) {
+        let Some(row) = self.run_last else { return };
+        match self.last_row.get_mut(self.run_id.as_slice()) {
+            Some(last) => *last = row,
+            None => {
+                self.last_row.insert(self.run_id.as_slice().into(), row);
+            }
+        }
+    }
+
+    /// The last row of each id.
+    pub fn finish(mut self) -> LastRows {
+        self.flush();
+        self.last_row
+    }
+}
+
+/// Bytes read at a time.
+const BLOCK: usize = 1 << 20;
+
+/// The last row of each id in column `id_col` of the CSV `input`, whose
+/// first record is the header; `None` when the input has a shape left to
+/// the csv crate.
+pub fn last_rows(mut input: impl Read, id_col: usize) -> std::io::Result<Option<LastRows>> {
+    let mut buf: Vec<u8> = Vec::with_capacity(BLOCK);
+    let mut start = 0;
+    let mut eof = false;
+    let mut runs = Runs::default();
+    // The header is record 0; data rows count from 0 after it.
+    let mut records = 0u64;
+    let mut id = Vec::new();
+    loop {
+        if !eof {
+            buf.drain(..start);
+            start = 0;
+            let old = buf.len();
+            let read = (&mut input).take(BLOCK as u64).read_to_end(&mut buf)?;
+            eof = read == 0;
+            if memchr::memchr(b'\r', &buf[old..]).is_some()
+                || (old == 0 && records == 0 && buf.starts_with(b"\xEF\xBB\xBF"))
+            {
+                return Ok(None);
+            }
+        }
+        loop {
+            match scan_record(&buf, start, eof, id_col) {
+                Scan::Record { next, id: cell } => {
+                    if records > 0 {
+                        let cell =
+                            cell.map(|(range, quoted)| unquote(&buf[range], quoted, &mut id));
+                        runs.note(cell, records - 1);
+                    }
+                    records += 1;
+                    start = next;
+                }
+                Scan::EmptyLine { next } => start = next,
+                Scan::NeedMore if !eof => break,
+                Scan::NeedMore | Scan::Unusual => return Ok(None),
+                Scan::End => return Ok(Some(runs.finish())),
+            }
+        }
+    }
+}
+
+/// What [`scan_record`] found at a position.
+#[derive(Debug, PartialEq)]
+enum Scan {
+    /// A record ending before `next`, with the range of its id cell and
+    /// whether that cell is quoted (`None` when it has too few cells).
+    Record {
+        next: usize,
+        id: Option<(Range<usize>, bool)>,
+    },
+    /// An empty line, which the csv crate skips.
+    EmptyLine { next: usize },
+    /// The record may go on past the bytes read so far.
+    NeedMore,
+    /// A shape left to the csv crate.
+    Unusual,
+    /// The end of the input.
+    End,
+}
+
+/// Scans the record that starts at `start`.
+fn scan_record(buf: &[u8], start: usize, eof: bool, id_col: usize) -> Scan {
+    match buf.get(start) {
+        None if eof => return Scan::End,
+        None => return Scan::NeedMore,
+        Some(b'\n') => return Scan::EmptyLine { next: start + 1 },
+        Some(_) => {}
+    }
+    let mut at = start;
+    let mut cell = 0;
+    let mut id = None;
+    loop {
+        let (content, quoted, end) = if buf.get(at) == Some(&b'"') {
+            let Some(close) = closing_quote(buf, at + 1, eof) else {
+                return if eof { Scan::Unusual } else { Scan::NeedMore };
+            };
+            (at + 1..close, true, close + 1)
+        } else {
+            match memchr::memchr2(b',', b'\n', &buf[at..]) {
+                Some(n) => (at..at + n, false, at + n),
+                None if eof => (at..buf.len(), false, buf.len()),
+                None => return Scan::NeedMore,
+            }
+        };
+        if cell == id_col {
+            id = Some((content, quoted));
+        }
+        match buf.get(end) {
+            Some(b',') => {
+                cell += 1;
+                at = end + 1;
+            }
+            Some(b'\n') => return Scan::Record { next: end + 1, id },
+            None if eof => return Scan::Record { next: end, id },
+            None => return Scan::NeedMore,
+            Some(_) => return Scan::Unusual,
+        }
+    }
+}
+
+/// The position of the quote that closes a quoted cell whose text starts
+/// at `from` (a doubled quote is a quote in the text); `None` when the
+/// bytes read so far hold none.
+fn closing_quote(buf: &[u8], mut from: usize, eof: bool) -> Option<usize> {
+    loop {
+        let q = from + memchr::memchr(b'"', &buf[from..])?;
+        match buf.get(q + 1) {
+            Some(b'"') => from = q + 2,
+            None if !eof => return None,
+            _ => return Some(q),
+        }
+    }
+}
+
+/// A cell's text: `raw` itself, or a quoted cell's text with doubled
+/// quotes made single (in `scratch`).
+fn unquote<'b>(raw: &'b [u8], quoted: bool, scratch: &'b mut Vec<u8>) -> &'b [u8] {
+    if !quoted || memchr::memchr(b'"', raw).is_none() {
+        return raw;
+    }
+    scratch.clear();
+    let mut rest = raw;
+    while let Some(q) = memchr::memchr(b'"', rest) {
+        scratch.extend_from_slice(&rest[..=q]);
+        rest = &rest[q + 2..];
+    }
+    scratch.extend_from_slice(rest);
+    scratch
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::strategy::Strategy;
+
+    /// Pass 1 as the csv crate reads it: the definition this scan follows.
+    fn with_csv_crate(data: &[u8], id_col: usize) -> LastRows {
+        let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(data);
+        let _ = rdr.byte_headers();
+        let mut runs = Runs::default();
+        let mut rec = csv::ByteRecord::new();
+        let mut row = 0;
+        loop {
+            match rdr.read_byte_record(&mut rec) {
+                Ok(false) => break,
+                Ok(true) => runs.note(rec.get(id_col), row),
+                Err(_) => {}
+            }
+            row += 1;
+        }
+        runs.finish()
+    }
+
+    /// Reads `data` a few bytes at a time, so that records cross reads.
+    struct Trickle<'d>(&'d [u8], usize);
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+            let n = self.1.min(out.len()).min(self.0.len());
+            out[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn finds_last_rows_of_interleaved_conversations() {
+        let data = b"id,role,text\na,agent,hi\n\nb,customer,\"x, \"\"y\"\"\nz\"\n a ,agent,\"\"\n\"b\",agent,ok";
+        let rows = last_rows(&data[..], 0).unwrap().unwrap();
+        assert_eq!(rows.get(&b"a"[..]), Some(&2));
+        assert_eq!(rows.get(&b"b"[..]), Some(&3));
+        assert_eq!(rows, with_csv_crate(data, 0));
+    }
+
+    #[test]
+    fn leaves_unusual_shapes_to_the_csv_crate() {
+        for data in [
+            &b"id\r\na\r\n"[..],
+            b"\xEF\xBB\xBFid\na\n",
+            b"id,text\na,\"quoted\"tail\n",
+            b"id,text\na,\"open\n",
+        ] {
+            assert_eq!(last_rows(data, 0).unwrap(), None, "{data:?}");
+        }
+    }
+
+    /// A well-formed CSV: cells plain or quoted (with commas, line feeds
+    /// and doubled quotes inside), rows of varying width, empty lines.
+    fn well_formed() -> impl proptest::strategy::Strategy<Value = String> {
+        let cell = proptest::prop_oneof![
+            "[ab ]{0,3}",
+            "[ab ,\n\"]{0,5}".prop_map(|t| format!("\"{}\"", t.replace('"', "\"\""))),
+        ];
+        let row = proptest::collection::vec(cell, 1..4).prop_map(|cells| cells.join(","));
+        let line = proptest::prop_oneof![4 => row, 1 => proptest::strategy::Just(String::new())];
+        (proptest::collection::vec(line, 0..8), proptest::bool::ANY).prop_map(|(lines, end)| {
+            let mut text = lines.join("\n");
+            if end {
+                text.push('\n');
+            }
+            text
+        })
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn reads_well_formed_csv_as_the_csv_crate_does(
+            data in well_formed(),
+            id_col in 0usize..3,
+            chunk in 1usize..9,
+        ) {
+            let fast = last_rows(Trickle(data.as_bytes(), chunk), id_col).unwrap();
+            proptest::prop_assert_eq!(fast, Some(with_csv_crate(data.as_bytes(), id_col)));
+        }
+
+        #[test]
+        fn agrees_with_the_csv_crate(
+            data in "[ab ,\"\n]{0,60}",
+            id_col in 0usize..3,
+            chunk in 1usize..9,
+        ) {
+            let fast = last_rows(Trickle(data.as_bytes(), chunk), id_col).unwrap();
+            if let Some(fast) = fast {
+                proptest::prop_assert_eq!(fast, with_csv_crate(data.as_bytes(), id_col));
+            }
+        }
+    }
+}
