@@ -10,6 +10,8 @@ use serde::Deserialize;
 use std::borrow::Cow;
 use std::fmt;
 
+mod fast;
+
 #[derive(Deserialize)]
 struct NativeConversation<'a> {
     #[serde(borrow)]
@@ -139,7 +141,13 @@ pub fn parse<'a>(
     // Valid UTF-8 checked once for the whole record lets serde_json skip
     // checking each string; invalid input goes the byte path for its error.
     let parsed = match std::str::from_utf8(bytes) {
-        Ok(text) => serde_json::from_str::<NativeConversation<'a>>(text),
+        Ok(text) => {
+            // The common shape by hand; serde for anything else, and errors.
+            if let Some(conversation) = fast::parse(text) {
+                return Ok(conversation);
+            }
+            serde_json::from_str::<NativeConversation<'a>>(text)
+        }
         Err(_) => serde_json::from_slice::<NativeConversation<'a>>(bytes),
     };
     match parsed {
@@ -252,7 +260,7 @@ fn convert(raw: NativeConversation<'_>) -> Result<Conversation<'_>, (String, Str
 impl<'a> NativeMessage<'a> {
     /// The message, or why it is not one: only system messages and events
     /// may leave out `text`.
-    #[inline]
+    #[inline(always)]
     fn into_message(self) -> Result<Message<'a>, String> {
         let text = match (self.text, self.role) {
             (Some(t), _) => t.0,
