@@ -10,6 +10,8 @@ use serde::Deserialize;
 use std::borrow::Cow;
 use std::fmt;
 
+mod fast;
+
 #[derive(Deserialize)]
 struct NativeConversation<'a> {
     #[serde(borrow)]
@@ -139,7 +141,13 @@ pub fn parse<'a>(
     // Valid UTF-8 checked once for the whole record lets serde_json skip
     // checking each string; invalid input goes the byte path for its error.
     let parsed = match std::str::from_utf8(bytes) {
-        Ok(text) => serde_json::from_str::<NativeConversation<'a>>(text),
+        Ok(text) => {
+            // The common shape by hand; serde for anything else, and errors.
+            if let Some(conversation) = fast::parse(text) {
+                return Ok(conversation);
+            }
+            serde_json::from_str::<NativeConversation<'a>>(text)
+        }
         Err(_) => serde_json::from_slice::<NativeConversation<'a>>(bytes),
     };
     match parsed {
@@ -219,29 +227,10 @@ fn peek_id(bytes: &[u8]) -> Option<String> {
 fn convert(raw: NativeConversation<'_>) -> Result<Conversation<'_>, (String, String)> {
     let mut messages = Vec::with_capacity(raw.messages.len());
     for (i, m) in raw.messages.into_iter().enumerate() {
-        let text = match (m.text, m.role) {
-            (Some(t), _) => t.0,
-            (None, Role::System) => Text::Borrowed(""),
-            (None, _) if m.event.is_some() => Text::Borrowed(""),
-            (None, role) => {
-                return Err((
-                    format!("messages[{i}]"),
-                    format!(
-                        "missing field `text` (required for {} messages)",
-                        role.as_str()
-                    ),
-                ))
-            }
-        };
-        messages.push(Message {
-            role: m.role,
-            author: m.author.map(|a| a.0),
-            name: m.name.map(|s| s.0),
-            text,
-            ts: m.ts.map(|t| t.0),
-            event: m.event.map(|s| s.0),
-            internal: m.internal.unwrap_or(false),
-        });
+        messages.push(
+            m.into_message()
+                .map_err(|e| (format!("messages[{i}]"), e))?,
+        );
     }
     Ok(Conversation {
         id: raw.id.0,
@@ -266,6 +255,34 @@ fn convert(raw: NativeConversation<'_>) -> Result<Conversation<'_>, (String, Str
         }),
         messages,
     })
+}
+
+impl<'a> NativeMessage<'a> {
+    /// The message, or why it is not one: only system messages and events
+    /// may leave out `text`.
+    #[inline(always)]
+    fn into_message(self) -> Result<Message<'a>, String> {
+        let text = match (self.text, self.role) {
+            (Some(t), _) => t.0,
+            (None, Role::System) => Text::Borrowed(""),
+            (None, _) if self.event.is_some() => Text::Borrowed(""),
+            (None, role) => {
+                return Err(format!(
+                    "missing field `text` (required for {} messages)",
+                    role.as_str()
+                ))
+            }
+        };
+        Ok(Message {
+            role: self.role,
+            author: self.author.map(|a| a.0),
+            name: self.name.map(|s| s.0),
+            text,
+            ts: self.ts.map(|t| t.0),
+            event: self.event.map(|s| s.0),
+            internal: self.internal.unwrap_or(false),
+        })
+    }
 }
 
 #[cfg(test)]
