@@ -38,13 +38,16 @@ fn time(runs: usize, mut f: impl FnMut()) -> f64 {
     )
 }
 
-/// Parses every line with serde_json into the borrowed model, on `threads` threads.
-fn parse_only(data: &[u8], threads: usize) -> usize {
+/// Parses every line into the borrowed model on `threads` threads, with
+/// serde_json alone (the baseline), or with chatlint's parser (its own scan
+/// for the common shape of a record, serde_json for the rest).
+fn parse_only(data: &[u8], threads: usize, serde_only: bool) -> usize {
     let lines: Vec<&[u8]> = data
         .split(|&b| b == b'\n')
         .filter(|l| !l.is_empty())
         .collect();
     let per = lines.len().div_ceil(threads.max(1));
+    let at = RecordStart { line: 1, column: 1 };
     std::thread::scope(|s| {
         let handles: Vec<_> = lines
             .chunks(per.max(1))
@@ -53,7 +56,11 @@ fn parse_only(data: &[u8], threads: usize) -> usize {
                     chunk
                         .iter()
                         .filter(|l| {
-                            native::parse(l, "bench", RecordStart { line: 1, column: 1 }).is_ok()
+                            if serde_only {
+                                native::parse_with_serde(l, "bench", at).is_ok()
+                            } else {
+                                native::parse(l, "bench", at).is_ok()
+                            }
                         })
                         .count()
                 })
@@ -166,7 +173,7 @@ fn main() {
     });
     row("read file + count lines", read, mb, 0);
     for threads in [1, 2] {
-        let t = time(runs, || assert_eq!(parse_only(&data, threads), chats));
+        let t = time(runs, || assert_eq!(parse_only(&data, threads, true), chats));
         let rate = row(
             &format!("parse only (serde_json, borrowed), {threads} thr"),
             t,
@@ -176,6 +183,17 @@ fn main() {
         let mut b = baseline.get();
         b[threads] = rate;
         baseline.set(b);
+    }
+    for threads in [1, 2] {
+        let t = time(runs, || {
+            assert_eq!(parse_only(&data, threads, false), chats)
+        });
+        row(
+            &format!("parse only (chatlint's parser), {threads} thr"),
+            t,
+            mb,
+            threads,
+        );
     }
     for threads in [1, 2] {
         let e = engine(Box::new(JsonlRenderer));

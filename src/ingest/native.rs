@@ -138,16 +138,24 @@ pub fn parse<'a>(
     source: &str,
     at: RecordStart,
 ) -> Result<Conversation<'a>, RecordError> {
+    // The common shape by hand; serde for anything else, and for errors.
+    if let Some(conversation) = std::str::from_utf8(bytes).ok().and_then(fast::parse) {
+        return Ok(conversation);
+    }
+    parse_with_serde(bytes, source, at)
+}
+
+/// Parses one native conversation with serde_json alone: what [`parse`]
+/// falls back to, and the baseline the benchmark compares chatlint with.
+pub fn parse_with_serde<'a>(
+    bytes: &'a [u8],
+    source: &str,
+    at: RecordStart,
+) -> Result<Conversation<'a>, RecordError> {
     // Valid UTF-8 checked once for the whole record lets serde_json skip
     // checking each string; invalid input goes the byte path for its error.
     let parsed = match std::str::from_utf8(bytes) {
-        Ok(text) => {
-            // The common shape by hand; serde for anything else, and errors.
-            if let Some(conversation) = fast::parse(text) {
-                return Ok(conversation);
-            }
-            serde_json::from_str::<NativeConversation<'a>>(text)
-        }
+        Ok(text) => serde_json::from_str::<NativeConversation<'a>>(text),
         Err(_) => serde_json::from_slice::<NativeConversation<'a>>(bytes),
     };
     match parsed {
