@@ -137,8 +137,14 @@ pub fn drive(format: InputFormat, data: &[u8]) {
 
 /// Parses one native record and scores it.
 pub fn native_record(data: &[u8]) {
-    match native::parse(data, "fuzz", native::RecordStart { line: 1, column: 1 }) {
-        Ok(conv) => score(&conv, "fuzz"),
+    let at = native::RecordStart { line: 1, column: 1 };
+    match native::parse(data, "fuzz", at) {
+        Ok(conv) => {
+            // chatlint's own parser reads what serde_json reads, the same way.
+            let by_serde = native::parse_with_serde(data, "fuzz", at);
+            assert_eq!(by_serde.as_ref().ok(), Some(&conv), "{by_serde:?}");
+            score(&conv, "fuzz")
+        }
         Err(e) => report(&RecordReport(&e)),
     }
 }
