@@ -169,18 +169,30 @@ impl<'a> Scanner<'a> {
         usual: &Keys<N>,
         mut field: impl FnMut(&mut Self, &str) -> Option<()>,
     ) -> Option<()> {
-        self.eat(b'{')?;
-        if self.peek()? == b'}' {
+        self.delimited(b'{', b'}', |s| {
+            let key = s.key(usual)?;
+            s.eat(b':')?;
+            field(s, &key)
+        })
+    }
+
+    /// Reads `open`, then items separated by commas, then `close`.
+    fn delimited(
+        &mut self,
+        open: u8,
+        close: u8,
+        mut item: impl FnMut(&mut Self) -> Option<()>,
+    ) -> Option<()> {
+        self.eat(open)?;
+        if self.peek()? == close {
             self.pos += 1;
             return Some(());
         }
         loop {
-            let key = self.key(usual)?;
-            self.eat(b':')?;
-            field(self, &key)?;
+            item(self)?;
             match self.peek()? {
                 b',' => self.pos += 1,
-                b'}' => {
+                b if b == close => {
                     self.pos += 1;
                     return Some(());
                 }
@@ -207,23 +219,8 @@ impl<'a> Scanner<'a> {
     }
 
     /// Reads an array, calling `item` to read each element.
-    fn array(&mut self, mut item: impl FnMut(&mut Self) -> Option<()>) -> Option<()> {
-        self.eat(b'[')?;
-        if self.peek()? == b']' {
-            self.pos += 1;
-            return Some(());
-        }
-        loop {
-            item(self)?;
-            match self.peek()? {
-                b',' => self.pos += 1,
-                b']' => {
-                    self.pos += 1;
-                    return Some(());
-                }
-                _ => return None,
-            }
-        }
+    fn array(&mut self, item: impl FnMut(&mut Self) -> Option<()>) -> Option<()> {
+        self.delimited(b'[', b']', item)
     }
 
     /// A string: borrowed from the input when it has no escapes, decoded
