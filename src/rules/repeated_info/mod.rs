@@ -737,6 +737,37 @@ impl<'r> Values<'r> {
     }
 }
 
+/// Where the customer's current request began: the last customer message
+/// that starts a new request, or follows an agent's offer of more help.
+/// [`RepeatedInfo::starts_new_task`] runs only when a task-scoped kind is
+/// asked, and from the latest customer message back, until one starts a
+/// request (the earlier ones cannot matter).
+#[derive(Default)]
+struct Tasks {
+    /// The customer's messages so far, each with whether the agent had
+    /// offered more help before it.
+    customer: Vec<(usize, bool)>,
+    /// How many of `customer` [`Tasks::start`] has looked at, and the
+    /// start it found.
+    seen: usize,
+    start: usize,
+}
+
+impl Tasks {
+    fn start(&mut self, starts_new_task: impl Fn(usize) -> bool) -> usize {
+        let new = &self.customer[self.seen..];
+        if let Some(&(j, _)) = new
+            .iter()
+            .rev()
+            .find(|&&(j, offered)| offered || starts_new_task(j))
+        {
+            self.start = j;
+        }
+        self.seen = self.customer.len();
+        self.start
+    }
+}
+
 /// The end of `s` holding its last `n` words.
 fn last_words(s: &str, n: usize) -> &str {
     let mut seen = 0;
@@ -767,15 +798,13 @@ impl Rule for RepeatedInfo {
         let mut replies: Vec<(usize, Vec<usize>)> = Vec::new();
         // Requests of the agent's or bot's last message, waiting for a reply.
         let mut pending: Vec<Ask> = Vec::new();
-        // Where the customer's current request began.
-        let mut task_start = 0usize;
+        // Where the customer's current request began: found on first need.
+        let mut tasks = Tasks::default();
         let mut offered_more = false;
         for (i, m) in a.conv.messages.iter().enumerate() {
             if m.is_customer() {
                 let t = a.text(i);
-                if offered_more || self.starts_new_task(a, i) {
-                    task_start = i;
-                }
+                tasks.customer.push((i, offered_more));
                 offered_more = false;
                 let mut kinds: Vec<usize> = pending.iter().map(|p| p.kind).collect();
                 kinds.sort_unstable();
@@ -818,7 +847,7 @@ impl Rule for RepeatedInfo {
                     let kind = &self.kinds[ask.kind];
                     let from = match kind.scope {
                         Scope::Conversation => 0,
-                        Scope::Task => task_start,
+                        Scope::Task => tasks.start(|j| self.starts_new_task(a, j)),
                     };
                     let given = answers
                         .iter()
@@ -1234,6 +1263,28 @@ mod tests {
             }
             assert_candidates_cover(&s);
             assert_ends_cover_sentences(&s);
+        }
+    }
+
+    proptest::proptest! {
+        /// The lazy task start is the eager one: the last customer message
+        /// that followed an offer of more help or starts a new request.
+        #[test]
+        fn tasks_start_where_the_eager_loop_did(
+            steps in proptest::collection::vec((proptest::bool::ANY, proptest::bool::ANY, proptest::bool::ANY), 0..30)
+        ) {
+            let new_task: Vec<bool> = steps.iter().map(|s| s.1).collect();
+            let mut tasks = Tasks::default();
+            let mut eager = 0;
+            for (i, &(offered, starts, ask)) in steps.iter().enumerate() {
+                tasks.customer.push((i, offered));
+                if offered || starts {
+                    eager = i;
+                }
+                if ask {
+                    proptest::prop_assert_eq!(tasks.start(|j| new_task[j]), eager);
+                }
+            }
         }
     }
 
