@@ -1,5 +1,7 @@
 #![doc = crate::rule_doc!("repeated-info")]
 
+mod literals;
+
 use super::{finding, Finding, Rule, RuleEntry, RuleMeta, Verdict};
 use crate::analysis::Analysis;
 use crate::config::Settings;
@@ -7,7 +9,8 @@ use crate::model::Role;
 use crate::phrase_list;
 use crate::phrases::{ListDef, ListId, Matcher};
 use crate::text;
-use regex::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
+use literals::{Candidates, Literals};
+use regex::{Regex, RegexBuilder};
 use serde::Deserialize;
 use std::ops::Range;
 
@@ -206,11 +209,10 @@ struct Kind {
 
 struct RepeatedInfo {
     kinds: Vec<Kind>,
-    /// Every kind's nouns and asks, to find the kinds a sentence may ask for.
-    any_ask: RegexSet,
-    /// The same patterns as one regex: a cheap first test for a sentence
-    /// (most sentences ask for nothing), before the set says which kinds.
-    any_ask_quick: Regex,
+    /// The words the kinds' nouns and asks start with: a cheap first test
+    /// for a sentence (most sentences ask for nothing), which also narrows
+    /// the kinds whose regexes it runs.
+    literals: Literals,
     request: Regex,
     cue: Regex,
     negation: Regex,
@@ -269,6 +271,11 @@ fn stated(nouns: &[String]) -> String {
     format!(r#"(?i:\b(?:{nouns}))\s*(?i:is|was|:|=|#|-)\s*["'“(]?(?:[A-Z0-9]|[\w.+-]*[\d@])"#)
 }
 
+/// A kind's nouns as it matches them: each at a word start.
+fn noun_patterns(k: &KindDef) -> Vec<String> {
+    k.nouns.iter().map(|n| format!(r"\b(?:{n})")).collect()
+}
+
 fn build(matcher: &Matcher, _: &Settings) -> Box<dyn Rule> {
     Box::new(RepeatedInfo::new(matcher))
 }
@@ -282,7 +289,6 @@ impl RepeatedInfo {
             "rules/repeated-info/kinds.toml: at most {} kinds",
             KindSet::BITS
         );
-        let mut set = Vec::new();
         let mut all_nouns = Vec::new();
         let mut defs = Vec::new();
         for k in file.kind {
@@ -290,23 +296,15 @@ impl RepeatedInfo {
             if !k.nouns.is_empty() {
                 gives.push(stated(&k.nouns));
             }
-            let nouns: Vec<String> = k.nouns.iter().map(|n| format!(r"\b(?:{n})")).collect();
+            let nouns = noun_patterns(&k);
             all_nouns.extend(k.nouns.iter().map(|n| format!("(?:{n})")));
-            set.push(
-                nouns
-                    .iter()
-                    .chain(k.asks.iter())
-                    .map(|p| format!("(?:{p})"))
-                    .collect::<Vec<_>>()
-                    .join("|"),
-            );
             defs.push((k, nouns, gives));
         }
-        let quick = set
+        // Each kind's nouns and asks, for its literals.
+        let patterns: Vec<(Vec<String>, Vec<String>)> = defs
             .iter()
-            .map(|p| format!("(?:{p})"))
-            .collect::<Vec<_>>()
-            .join("|");
+            .map(|(k, nouns, _)| (nouns.clone(), k.asks.clone()))
+            .collect();
         // Compiling the kinds' regexes is most of the start-up time of the
         // whole program: do it on a second thread while this one compiles
         // the rest.
@@ -324,7 +322,7 @@ impl RepeatedInfo {
                     })
                     .collect()
             });
-            RepeatedInfo::compile(matcher, &set, &quick, &all_nouns, || {
+            RepeatedInfo::compile(matcher, &patterns, &all_nouns, || {
                 kinds.join().expect("compiling the kinds does not panic")
             })
         })
@@ -333,18 +331,17 @@ impl RepeatedInfo {
     /// Compiles everything but the kinds, which `kinds` then supplies.
     fn compile(
         matcher: &Matcher,
-        set: &[String],
-        quick: &str,
+        patterns: &[(Vec<String>, Vec<String>)],
         all_nouns: &[String],
         kinds: impl FnOnce() -> Vec<Kind>,
     ) -> RepeatedInfo {
         let mut rule = RepeatedInfo {
             kinds: Vec::new(),
-            any_ask_quick: compile(quick, true),
-            any_ask: RegexSetBuilder::new(set.iter().map(|p| ascii_boundaries(p)))
-                .case_insensitive(true)
-                .build()
-                .expect("kind patterns compile"),
+            literals: Literals::new(
+                patterns
+                    .iter()
+                    .map(|(nouns, asks)| (nouns.as_slice(), asks.as_slice())),
+            ),
             request: compile(&spaced(REQUEST), false),
             cue: compile(&spaced(CUE), false),
             negation: compile(&spaced(NEGATION), false),
@@ -405,13 +402,29 @@ impl RepeatedInfo {
         may && self.new_task.is_match(t)
     }
 
-    /// The requests for information in `t`, whose sentences are `sentences`.
-    fn asks(&self, t: &str, sentences: &[Range<usize>]) -> Vec<Ask> {
+    /// The requests for information in `t`, whose sentences `sentences`
+    /// gives (asked only when `t` may name a kind).
+    fn asks<'a>(&self, t: &str, sentences: impl FnOnce() -> &'a [Range<usize>]) -> Vec<Ask> {
         let mut out: Vec<Ask> = Vec::new();
+        // The start words of the whole message, when it is ASCII: most
+        // messages have none, and need no sentences.
+        let ends = self.literals.ends(t);
+        if let Some(ends) = &ends {
+            if self.literals.ending_in(ends, 0..t.len()).any() == 0 {
+                return out;
+            }
+        }
         // Quoted words are cited, not asked; found on first need.
         let mut quoted: Option<Vec<Range<usize>>> = None;
-        for sentence in sentences {
+        for sentence in sentences() {
             let s = &t[sentence.clone()];
+            let candidates = match &ends {
+                Some(ends) => self.literals.ending_in(ends, sentence.clone()),
+                None => self.literals.candidates(s),
+            };
+            if candidates.any() == 0 {
+                continue;
+            }
             let Some(fragment) = self.request(s) else {
                 continue;
             };
@@ -422,19 +435,15 @@ impl RepeatedInfo {
                     Vec::new()
                 }
             });
-            let found = self.sentence_asks(s, sentence.start, fragment, quoted);
+            let found = self.sentence_asks(s, sentence.start, candidates, fragment, quoted);
             keep_uncovered(t, found, &mut out);
         }
         out
     }
 
-    /// Whether sentence `s` is a request that may name a kind: `None` when
-    /// not, else whether it is a fragment (no verb, read as a request for
-    /// its nouns). The quick regex first: most sentences name no kind.
+    /// Whether sentence `s` is a request: `None` when not, else whether it
+    /// is a fragment (no verb, read as a request for its nouns).
     fn request(&self, s: &str) -> Option<bool> {
-        if !self.any_ask_quick.is_match(s) {
-            return None;
-        }
         let question = s.trim_end_matches(['.', '!', ')', ' ']).ends_with('?');
         let fragment = !question
             && !s.ends_with('!')
@@ -449,14 +458,22 @@ impl RepeatedInfo {
         &self,
         s: &str,
         offset: usize,
+        candidates: Candidates,
         fragment: bool,
         quoted: &[Range<usize>],
     ) -> Vec<Ask> {
         let mut found: Vec<Ask> = Vec::new();
         let mut single = None;
-        for k in self.any_ask.matches(s).iter() {
+        let mut left = candidates.any();
+        while left != 0 {
+            let k = left.trailing_zeros() as usize;
+            left &= left - 1;
             let kind = &self.kinds[k];
-            let Some((span, noun)) = self.kind_asked(kind, s, offset, fragment, quoted) else {
+            let bit: KindSet = 1 << k;
+            let (asks, nouns) = (candidates.asks & bit != 0, candidates.nouns & bit != 0);
+            let Some((span, noun)) =
+                self.kind_asked(kind, s, offset, (asks, nouns), fragment, quoted)
+            else {
                 continue;
             };
             // A request that contains the value is a confirmation (tested
@@ -481,22 +498,27 @@ impl RepeatedInfo {
 
     /// Where sentence `s` asks for `kind`: by one of its whole-question
     /// `asks`, or else by its first noun that is asked; `true` for a noun.
+    /// `may`: whether its asks, and its nouns, may match (see
+    /// [`Self::candidates`]); those that cannot are not searched.
     fn kind_asked(
         &self,
         kind: &Kind,
         s: &str,
         offset: usize,
+        may: (bool, bool),
         fragment: bool,
         quoted: &[Range<usize>],
     ) -> Option<(Range<usize>, bool)> {
-        if let Some(m) = kind.asks.as_ref().and_then(|r| r.find(s)) {
+        let asks = kind.asks.as_ref().filter(|_| may.0);
+        if let Some(m) = asks.and_then(|r| r.find(s)) {
             let window = last_words(&s[..m.start()], CUE_WINDOW_WORDS);
             if !text::inside(quoted, offset + m.start()) && !self.negation.is_match(window) {
                 return Some((m.range(), false));
             }
         }
         kind.nouns
-            .as_ref()?
+            .as_ref()
+            .filter(|_| may.1)?
             .find_iter(s)
             .map(|m| m.range())
             .find(|m| !text::inside(quoted, offset + m.start) && self.noun_asked(s, m, fragment))
@@ -715,6 +737,37 @@ impl<'r> Values<'r> {
     }
 }
 
+/// Where the customer's current request began: the last customer message
+/// that starts a new request, or follows an agent's offer of more help.
+/// [`RepeatedInfo::starts_new_task`] runs only when a task-scoped kind is
+/// asked, and from the latest customer message back, until one starts a
+/// request (the earlier ones cannot matter).
+#[derive(Default)]
+struct Tasks {
+    /// The customer's messages so far, each with whether the agent had
+    /// offered more help before it.
+    customer: Vec<(usize, bool)>,
+    /// How many of `customer` [`Tasks::start`] has looked at, and the
+    /// start it found.
+    seen: usize,
+    start: usize,
+}
+
+impl Tasks {
+    fn start(&mut self, starts_new_task: impl Fn(usize) -> bool) -> usize {
+        let new = &self.customer[self.seen..];
+        if let Some(&(j, _)) = new
+            .iter()
+            .rev()
+            .find(|&&(j, offered)| offered || starts_new_task(j))
+        {
+            self.start = j;
+        }
+        self.seen = self.customer.len();
+        self.start
+    }
+}
+
 /// The end of `s` holding its last `n` words.
 fn last_words(s: &str, n: usize) -> &str {
     let mut seen = 0;
@@ -745,15 +798,13 @@ impl Rule for RepeatedInfo {
         let mut replies: Vec<(usize, Vec<usize>)> = Vec::new();
         // Requests of the agent's or bot's last message, waiting for a reply.
         let mut pending: Vec<Ask> = Vec::new();
-        // Where the customer's current request began.
-        let mut task_start = 0usize;
+        // Where the customer's current request began: found on first need.
+        let mut tasks = Tasks::default();
         let mut offered_more = false;
         for (i, m) in a.conv.messages.iter().enumerate() {
             if m.is_customer() {
                 let t = a.text(i);
-                if offered_more || self.starts_new_task(a, i) {
-                    task_start = i;
-                }
+                tasks.customer.push((i, offered_more));
                 offered_more = false;
                 let mut kinds: Vec<usize> = pending.iter().map(|p| p.kind).collect();
                 kinds.sort_unstable();
@@ -786,7 +837,7 @@ impl Rule for RepeatedInfo {
             let asks = if human && a.hits_of(i, self.ask_trigger).next().is_none() {
                 Vec::new()
             } else {
-                self.asks(t, a.sentences(i))
+                self.asks(t, || a.sentences(i))
             };
             if human && i > first_customer {
                 for ask in &asks {
@@ -796,7 +847,7 @@ impl Rule for RepeatedInfo {
                     let kind = &self.kinds[ask.kind];
                     let from = match kind.scope {
                         Scope::Conversation => 0,
-                        Scope::Task => task_start,
+                        Scope::Task => tasks.start(|j| self.starts_new_task(a, j)),
                     };
                     let given = answers
                         .iter()
@@ -848,6 +899,16 @@ impl Rule for RepeatedInfo {
     }
 }
 
+impl RepeatedInfo {
+    /// Whether a kind's nouns or asks match sentence `s`.
+    fn may_ask(&self, s: &str) -> bool {
+        self.kinds.iter().any(|k| {
+            k.nouns.as_ref().is_some_and(|r| r.is_match(s))
+                || k.asks.as_ref().is_some_and(|r| r.is_match(s))
+        })
+    }
+}
+
 /// Sentences of `texts` that the kind patterns could read as asking for
 /// something although their message holds no trigger word (see
 /// ask-trigger.txt). Empty when the trigger list covers every text.
@@ -864,7 +925,7 @@ pub fn untriggered_asks(matcher: &Matcher, texts: &[&str]) -> Vec<String> {
             text::sentences(text)
                 .into_iter()
                 .map(|r| text[r].to_string())
-                .filter(|s| rule.any_ask_quick.is_match(s)),
+                .filter(|s| rule.may_ask(s)),
         );
     }
     out
@@ -949,6 +1010,280 @@ mod tests {
             }
             if !may_start_with_of(s) {
                 assert!(!of_whom.is_match(s), "{s:?}");
+            }
+        }
+    }
+
+    /// Each kind's nouns and asks regexes, and the literals built from them.
+    type KindRegexes = (Vec<(Option<Regex>, Option<Regex>)>, Literals);
+
+    fn kind_regexes() -> &'static KindRegexes {
+        static KINDS_COMPILED: std::sync::OnceLock<KindRegexes> = std::sync::OnceLock::new();
+        KINDS_COMPILED.get_or_init(|| {
+            let file: KindsFile = toml::from_str(KINDS).unwrap();
+            let nouns: Vec<Vec<String>> = file.kind.iter().map(noun_patterns).collect();
+            let literals = Literals::new(
+                file.kind
+                    .iter()
+                    .zip(&nouns)
+                    .map(|(k, n)| (n.as_slice(), k.asks.as_slice())),
+            );
+            let regexes = file
+                .kind
+                .iter()
+                .zip(&nouns)
+                .map(|(k, n)| (alternation(n, true), alternation(&k.asks, true)))
+                .collect();
+            (regexes, literals)
+        })
+    }
+
+    /// The candidates that the kinds' regexes say a sentence must have.
+    fn must_be_candidates(s: &str) -> Candidates {
+        let mut c = Candidates::default();
+        for (k, (nouns, asks)) in kind_regexes().0.iter().enumerate() {
+            if nouns.as_ref().is_some_and(|r| r.is_match(s)) {
+                c.nouns |= 1 << k;
+            }
+            if asks.as_ref().is_some_and(|r| r.is_match(s)) {
+                c.asks |= 1 << k;
+            }
+        }
+        c
+    }
+
+    /// The kinds ending in each sentence of message `t` cover those its
+    /// regexes need (see [`Literals::ends`]), and so do its candidates.
+    fn assert_ends_cover_sentences(t: &str) {
+        let literals = &kind_regexes().1;
+        let ends = literals.ends(t);
+        assert_eq!(ends.is_some(), t.is_ascii(), "{t:?}");
+        for r in text::sentences(t) {
+            assert_candidates_cover(&t[r.clone()]);
+            if let Some(ends) = &ends {
+                let must = must_be_candidates(&t[r.clone()]);
+                let got = literals.ending_in(ends, r);
+                assert_eq!(must.asks & !got.asks, 0, "asks of {t:?}");
+                assert_eq!(must.nouns & !got.nouns, 0, "nouns of {t:?}");
+            }
+        }
+    }
+
+    fn assert_candidates_cover(s: &str) {
+        let must = must_be_candidates(s);
+        let got = kind_regexes().1.candidates(s);
+        assert_eq!(must.asks & !got.asks, 0, "asks of {s:?}");
+        assert_eq!(must.nouns & !got.nouns, 0, "nouns of {s:?}");
+    }
+
+    /// The characters that match, under `(?i)`, an ASCII letter: their
+    /// ASCII cases, and 'ſ' and the Kelvin sign. The literals rely on this.
+    #[test]
+    fn case_folds_of_ascii_letters() {
+        let letters = Regex::new("(?i)^[a-z]$").unwrap();
+        let mut buf = [0; 4];
+        let odd: Vec<char> = (char::MIN..=char::MAX)
+            .filter(|c| !c.is_ascii() && letters.is_match(c.encode_utf8(&mut buf)))
+            .collect();
+        assert_eq!(odd, ['\u{17F}', '\u{212A}']);
+    }
+
+    /// Every kind's patterns have start words (else the kind would be a
+    /// candidate in every sentence), and they make a DFA.
+    #[test]
+    fn every_pattern_has_start_words() {
+        assert!(kind_regexes().1.has_dfa());
+        let file: KindsFile = toml::from_str(KINDS).unwrap();
+        for k in &file.kind {
+            for p in noun_patterns(k).iter().chain(&k.asks) {
+                assert!(
+                    matches!(literals::starts(p), literals::Starts::Words(_)),
+                    "{}: {p}",
+                    k.name
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn candidates_cover_the_fixture_sentences() {
+        let mut dirs = vec![std::path::PathBuf::from(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/fixtures"
+        ))];
+        let mut sentences = 0;
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(&dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    dirs.push(path);
+                    continue;
+                }
+                let Ok(file) = std::fs::read_to_string(&path) else {
+                    continue;
+                };
+                for line in file.lines() {
+                    let Ok(v) = serde_json::from_str::<serde_json::Value>(line) else {
+                        continue;
+                    };
+                    for m in v["messages"].as_array().into_iter().flatten() {
+                        let t = m["text"].as_str().unwrap_or("");
+                        assert_ends_cover_sentences(t);
+                        sentences += text::sentences(t).len();
+                    }
+                }
+            }
+        }
+        assert!(sentences > 1000, "{sentences}");
+    }
+
+    #[test]
+    fn candidates_cover_odd_sentences() {
+        for s in [
+            "What is your e-mail?",
+            "your EMAIL",
+            "your emaiL address",
+            "Your ſurname?",
+            "your \u{212A}ind of code?",
+            "_name",
+            "éname",
+            "1name",
+            "full\tname",
+            "who  am i speaking to",
+            "who am i speaking to",
+            "where are you?",
+            "Where are you right now",
+            "Where to?",
+            "Are you using an iPhone",
+            "what's the pick-up location",
+            "pickup time",
+            "PIN",
+            "pin",
+            "user  name",
+            "Colour?",
+            "color",
+            "os",
+            "iOS",
+            "phone\u{a0}number",
+            "order \u{2003}number",
+            "account\u{3000} name",
+            "where are\u{85}you",
+            "the phone\t\n# ",
+            "",
+        ] {
+            assert_candidates_cover(s);
+        }
+    }
+
+    /// Words of the kinds' nouns and asks and some others, for the property
+    /// test.
+    fn vocabulary() -> Vec<String> {
+        let file: KindsFile = toml::from_str(KINDS).unwrap();
+        let mut words: Vec<String> = file
+            .kind
+            .iter()
+            .flat_map(|k| k.nouns.iter().chain(&k.asks))
+            .flat_map(|p| p.split(|c: char| !c.is_ascii_alphabetic()))
+            .filter(|w| w.len() > 1)
+            .map(str::to_string)
+            .collect();
+        words.extend(["e-mail", "pick-up", "the", "your", "please", "can"].map(String::from));
+        words.sort();
+        words.dedup();
+        words
+    }
+
+    /// Matches of each noun and ask pattern (generated from it, without its
+    /// zero-width assertions), in some case and some context.
+    #[test]
+    fn candidates_cover_generated_matches() {
+        use proptest::strategy::{Strategy, ValueTree};
+        let file: KindsFile = toml::from_str(KINDS).unwrap();
+        let mut runner = proptest::test_runner::TestRunner::deterministic();
+        let contexts = [
+            ("", ""),
+            ("What is your ", "?"),
+            ("please confirm the ", " please"),
+            ("x", ""),
+            ("é", "s"),
+            ("_", ""),
+            ("1", "x"),
+            ("ok, ", "."),
+        ];
+        for k in &file.kind {
+            for p in k.nouns.iter().chain(&k.asks) {
+                let bare = p.replace(r"\b", "").replace(['^', '$'], "");
+                let gen = proptest::string::string_regex(&bare).unwrap();
+                for i in 0..64 {
+                    let m = gen.new_tree(&mut runner).unwrap().current();
+                    let m: String = m
+                        .chars()
+                        .enumerate()
+                        .map(|(j, c)| match (i + j) % 3 {
+                            0 => c.to_ascii_uppercase(),
+                            _ => c,
+                        })
+                        .collect();
+                    let (before, after) = contexts[i % contexts.len()];
+                    assert_candidates_cover(&format!("{before}{m}{after}"));
+                    assert_ends_cover_sentences(&format!("Hi.{before}{m}{after}! Ok?{m}\n{m}"));
+                    assert_candidates_cover(&m.replace('s', "ſ"));
+                }
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn candidates_cover_the_regexes(
+            parts in proptest::collection::vec(
+                (0usize..1000, 0u8..16, proptest::sample::select(vec![
+                    " ", " ", " ", " ", " ", " ", " ", " ", "  ", "", "-", ", ", "?", "\t", "é",
+                    "\u{a0}", "_", "1", "'", "ſ", "\u{212A}", ". ", "!", "\n", "?!", ".",
+                ])),
+                1..10,
+            )
+        ) {
+            let vocabulary = vocabulary();
+            let mut s = String::new();
+            for (w, case, sep) in parts {
+                let w = &vocabulary[w % vocabulary.len()];
+                match case {
+                    0 => s.push_str(w),
+                    1 => s.push_str(&w.to_uppercase()),
+                    2 => {
+                        let mut c = w.chars();
+                        s.extend(c.next().map(|c| c.to_ascii_uppercase()));
+                        s.push_str(c.as_str());
+                    }
+                    3 => s.push_str(&w.replace('s', "ſ").replace('k', "\u{212A}")),
+                    _ => s.push_str(w),
+                }
+                s.push_str(sep);
+            }
+            assert_candidates_cover(&s);
+            assert_ends_cover_sentences(&s);
+        }
+    }
+
+    proptest::proptest! {
+        /// The lazy task start is the eager one: the last customer message
+        /// that followed an offer of more help or starts a new request.
+        #[test]
+        fn tasks_start_where_the_eager_loop_did(
+            steps in proptest::collection::vec((proptest::bool::ANY, proptest::bool::ANY, proptest::bool::ANY), 0..30)
+        ) {
+            let new_task: Vec<bool> = steps.iter().map(|s| s.1).collect();
+            let mut tasks = Tasks::default();
+            let mut eager = 0;
+            for (i, &(offered, starts, ask)) in steps.iter().enumerate() {
+                tasks.customer.push((i, offered));
+                if offered || starts {
+                    eager = i;
+                }
+                if ask {
+                    proptest::prop_assert_eq!(tasks.start(|j| new_task[j]), eager);
+                }
             }
         }
     }
