@@ -244,4 +244,16 @@ pub(crate) mod testing {
         }
         rule.check(&Analysis::new(&conv, &matcher)).outcome
     }
+
+    /// The non-ASCII characters that the regex class `class` matches under
+    /// `(?i)`. For a class of ASCII letters these are 'ſ' (for `s`) and the
+    /// Kelvin sign (for `k`) at most: byte pre-checks that compare ASCII
+    /// letters rely on it, and test it with this.
+    pub fn non_ascii_case_folds(class: &str) -> Vec<char> {
+        let letters = regex::Regex::new(&format!("(?i)^[{class}]$")).unwrap();
+        let mut buf = [0; 4];
+        (char::MIN..=char::MAX)
+            .filter(|c| !c.is_ascii() && letters.is_match(c.encode_utf8(&mut buf)))
+            .collect()
+    }
 }
