@@ -168,22 +168,8 @@ pub fn read(
         .map_err(|e| e.to_string())?
     {
         Some(last_row) => last_row,
-        None => {
-            let mut pass1 = builder().from_reader(reopen().map_err(|e| e.to_string())?);
-            pass1.byte_headers().map_err(|e| e.to_string())?;
-            let mut runs = csv_rows::Runs::default();
-            let mut rec = csv::ByteRecord::new();
-            let mut row = 0u64;
-            loop {
-                match pass1.read_byte_record(&mut rec) {
-                    Ok(false) => break,
-                    Ok(true) => runs.note(rec.get(id_col), row),
-                    Err(_) => {} // reported in pass 2
-                }
-                row += 1;
-            }
-            runs.finish()
-        }
+        None => csv_rows::last_rows_by_csv_crate(reopen().map_err(|e| e.to_string())?, id_col)
+            .map_err(|e| e.to_string())?,
     };
 
     // Pass 2: build conversations, hand each on at its last row.

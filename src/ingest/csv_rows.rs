@@ -56,6 +56,26 @@ impl Runs {
     }
 }
 
+/// The last row of each id in column `id_col`, read by the csv crate (the
+/// definition [`last_rows`] follows, and what reads the shapes it leaves).
+/// Unreadable rows count as rows; pass 2 reports them.
+pub fn last_rows_by_csv_crate(input: impl Read, id_col: usize) -> csv::Result<LastRows> {
+    let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(input);
+    rdr.byte_headers()?;
+    let mut runs = Runs::default();
+    let mut rec = csv::ByteRecord::new();
+    let mut row = 0u64;
+    loop {
+        match rdr.read_byte_record(&mut rec) {
+            Ok(false) => break,
+            Ok(true) => runs.note(rec.get(id_col), row),
+            Err(_) => {}
+        }
+        row += 1;
+    }
+    Ok(runs.finish())
+}
+
 /// Bytes read at a time.
 const BLOCK: usize = 1 << 20;
 
@@ -199,20 +219,7 @@ mod tests {
 
     /// Pass 1 as the csv crate reads it: the definition this scan follows.
     fn with_csv_crate(data: &[u8], id_col: usize) -> LastRows {
-        let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(data);
-        let _ = rdr.byte_headers();
-        let mut runs = Runs::default();
-        let mut rec = csv::ByteRecord::new();
-        let mut row = 0;
-        loop {
-            match rdr.read_byte_record(&mut rec) {
-                Ok(false) => break,
-                Ok(true) => runs.note(rec.get(id_col), row),
-                Err(_) => {}
-            }
-            row += 1;
-        }
-        runs.finish()
+        last_rows_by_csv_crate(data, id_col).unwrap()
     }
 
     /// Reads `data` a few bytes at a time, so that records cross reads.

@@ -1061,19 +1061,23 @@ mod tests {
         for r in text::sentences(t) {
             assert_candidates_cover(&t[r.clone()]);
             if let Some(ends) = &ends {
-                let must = must_be_candidates(&t[r.clone()]);
-                let got = literals.ending_in(ends, r);
-                assert_eq!(must.asks & !got.asks, 0, "asks of {t:?}");
-                assert_eq!(must.nouns & !got.nouns, 0, "nouns of {t:?}");
+                assert_covers(
+                    must_be_candidates(&t[r.clone()]),
+                    literals.ending_in(ends, r),
+                    t,
+                );
             }
         }
     }
 
     fn assert_candidates_cover(s: &str) {
-        let must = must_be_candidates(s);
-        let got = kind_regexes().1.candidates(s);
-        assert_eq!(must.asks & !got.asks, 0, "asks of {s:?}");
-        assert_eq!(must.nouns & !got.nouns, 0, "nouns of {s:?}");
+        assert_covers(must_be_candidates(s), kind_regexes().1.candidates(s), s);
+    }
+
+    /// Every kind in `must` is in `got`, for text `t`.
+    fn assert_covers(must: Candidates, got: Candidates, t: &str) {
+        assert_eq!(must.asks & !got.asks, 0, "asks of {t:?}");
+        assert_eq!(must.nouns & !got.nouns, 0, "nouns of {t:?}");
     }
 
     /// The characters that match, under `(?i)`, an ASCII letter: their
