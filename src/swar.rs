@@ -28,6 +28,25 @@ pub fn flag_below(x: u64, n: u8) -> u64 {
     x.wrapping_sub(splat(n)) & !x & HIGH
 }
 
+/// The offset of the first byte of `bytes` that a JSON string cannot hold
+/// as it is: `"`, `\\` or a control byte (below 0x20).
+pub fn find_json_special(bytes: &[u8]) -> Option<usize> {
+    let mut at = 0;
+    while let Some(word) = load(bytes, at) {
+        // XOR with 2 maps `"` (0x22) to 0x20 and keeps 0x00-0x1f below
+        // 0x20, so one test flags both quotes and control bytes.
+        let flags = flag_below(word ^ splat(0x02), 0x21) | flag_byte(word, b'\\');
+        if flags != 0 {
+            return Some(at + flags.trailing_zeros() as usize / 8);
+        }
+        at += 8;
+    }
+    bytes[at..]
+        .iter()
+        .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
+        .map(|p| at + p)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -40,6 +59,14 @@ mod tests {
             let lowest = |flags: u64| (flags != 0).then(|| flags.trailing_zeros() as usize / 8);
             proptest::prop_assert_eq!(lowest(flag_byte(x, b)), first(&|c| c == b));
             proptest::prop_assert_eq!(lowest(flag_below(x, n)), first(&|c| c < n));
+        }
+
+        #[test]
+        fn json_specials_agree_with_a_byte_loop(bytes in proptest::collection::vec(
+            proptest::prop_oneof![proptest::num::u8::ANY, proptest::strategy::Just(b'a')], 0..40)
+        ) {
+            let special = |b: u8| b == b'"' || b == b'\\' || b < 0x20;
+            proptest::prop_assert_eq!(find_json_special(&bytes), bytes.iter().position(|&b| special(b)));
         }
     }
 }

@@ -109,36 +109,13 @@ fn write_opt_str(v: Option<&str>, out: &mut Vec<u8>) {
     }
 }
 
-/// Whether a byte must be escaped inside a JSON string.
-fn needs_escape(b: u8) -> bool {
-    b < 0x20 || b == b'"' || b == b'\\'
-}
-
-/// Offset of the first byte in `bytes` that needs an escape. Tests eight
-/// bytes at a time (bit tricks on a `u64`) and finds the byte itself only in
-/// a word that holds one.
-fn find_escape(bytes: &[u8]) -> Option<usize> {
-    use crate::swar::{flag_below, flag_byte, load};
-    let mut i = 0;
-    while let Some(word) = load(bytes, i) {
-        if flag_below(word, 0x20) | flag_byte(word, b'"') | flag_byte(word, b'\\') != 0 {
-            break;
-        }
-        i += 8;
-    }
-    bytes[i..]
-        .iter()
-        .position(|&b| needs_escape(b))
-        .map(|p| i + p)
-}
-
 /// A JSON string literal: runs that need no escape are copied whole.
 pub fn write_str(s: &str, out: &mut Vec<u8>) {
     let bytes = s.as_bytes();
     out.reserve(bytes.len() + 2);
     out.push(b'"');
     let mut start = 0;
-    while let Some(offset) = find_escape(&bytes[start..]) {
+    while let Some(offset) = crate::swar::find_json_special(&bytes[start..]) {
         let at = start + offset;
         out.extend_from_slice(&bytes[start..at]);
         write_escape(bytes[at], out);

@@ -40,27 +40,11 @@ struct Scanner<'a> {
     pos: usize,
 }
 
-/// The offset of the first `"`, `\` or control byte in `bytes` from `from`
-/// on, or the length of `bytes`; eight bytes at a time.
+/// The offset of the first `"`, `\\` or control byte in `bytes` from `from`
+/// on, or the length of `bytes`.
 #[inline(always)]
 fn plain_run(bytes: &[u8], from: usize) -> usize {
-    let mut words = bytes[from..].chunks_exact(8);
-    let mut at = from;
-    for word in &mut words {
-        let word = u64::from_le_bytes(word.try_into().expect("eight bytes"));
-        // XOR with 2 maps `"` (0x22) to 0x20 and keeps 0x00-0x1f below 0x20,
-        // so one test flags both quotes and control bytes.
-        let flags = swar::flag_below(word ^ swar::splat(0x02), 0x21) | swar::flag_byte(word, b'\\');
-        if flags != 0 {
-            return at + flags.trailing_zeros() as usize / 8;
-        }
-        at += 8;
-    }
-    let tail = words.remainder();
-    at + tail
-        .iter()
-        .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
-        .unwrap_or(tail.len())
+    swar::find_json_special(&bytes[from..]).map_or(bytes.len(), |n| from + n)
 }
 
 /// The usual keys of an object, each written with its closing quote as a
