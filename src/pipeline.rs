@@ -78,7 +78,7 @@ impl Engine {
         if p.source.is_empty() {
             p.source = place.source.to_string();
         }
-        p.ids.push((card.id, place.line));
+        p.ids.push((card.id.to_string(), place.line));
     }
 
     fn skip(&self, e: &RecordError, p: &mut Processed) {

@@ -7,41 +7,44 @@ use crate::model::Conversation;
 use crate::rules::{Outcome, Severity, Verdict, REGISTRY};
 use crate::text;
 use crate::timestamp;
+use std::borrow::Cow;
 
-/// A finding as reported: the message, the words, and why.
+/// A finding as reported: the message, the words, and why. Its excerpt
+/// borrows from the conversation where the text needs no change.
 #[derive(Clone, Debug, PartialEq)]
-pub struct ReportedFinding {
+pub struct ReportedFinding<'c> {
     pub message: usize,
     /// Byte range of the words in the message text.
     pub start: Option<usize>,
     pub end: Option<usize>,
     /// The flagged words, or the start of the message when no words are flagged.
-    pub excerpt: String,
+    pub excerpt: Cow<'c, str>,
     pub note: String,
 }
 
 /// One rule's result in a scorecard.
 #[derive(Clone, Debug, PartialEq)]
-pub struct RuleResult {
+pub struct RuleResult<'c> {
     /// Index into [`REGISTRY`].
     pub rule: usize,
     pub outcome: Outcome,
     pub severity: Severity,
-    pub findings: Vec<ReportedFinding>,
+    pub findings: Vec<ReportedFinding<'c>>,
 }
 
-impl RuleResult {
+impl RuleResult<'_> {
     pub fn id(&self) -> &'static str {
         REGISTRY[self.rule].meta.id
     }
 }
 
-/// Everything chatlint says about one conversation.
+/// Everything chatlint says about one conversation, borrowing its texts
+/// from the conversation.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Scorecard {
-    pub id: String,
-    pub agent: Option<String>,
-    pub team: Option<String>,
+pub struct Scorecard<'c> {
+    pub id: &'c str,
+    pub agent: Option<&'c str>,
+    pub team: Option<&'c str>,
     /// ISO week of the conversation's start (`2026-W46`).
     pub week: Option<String>,
     /// 0 to 100, one decimal.
@@ -50,7 +53,7 @@ pub struct Scorecard {
     /// A critical rule failed, which sets the score to 0.
     pub auto_failed: bool,
     /// The enabled rules, in registry order.
-    pub rules: Vec<RuleResult>,
+    pub rules: Vec<RuleResult<'c>>,
     pub metrics: Metrics,
 }
 
@@ -58,12 +61,12 @@ pub struct Scorecard {
 const EXCERPT_CHARS: usize = 80;
 
 /// Builds the scorecard of a conversation from its verdicts.
-pub fn scorecard(
-    conv: &Conversation,
+pub fn scorecard<'c>(
+    conv: &'c Conversation,
     verdicts: Vec<(usize, Verdict)>,
     metrics: Metrics,
     settings: &Settings,
-) -> Scorecard {
+) -> Scorecard<'c> {
     let mut earned = 0.0;
     let mut possible = 0.0;
     let mut auto_failed = false;
@@ -98,7 +101,7 @@ pub fn scorecard(
                         start: span.map(|s| s.0),
                         end: span.map(|s| s.1),
                         excerpt: match span {
-                            Some((s, e)) => text[s..e].to_string(),
+                            Some((s, e)) => Cow::Borrowed(&text[s..e]),
                             None => text::shorten(text, EXCERPT_CHARS),
                         },
                         note: f.note,
@@ -121,9 +124,9 @@ pub fn scorecard(
         100.0
     };
     Scorecard {
-        id: conv.id.to_string(),
-        agent: conv.primary_agent().map(str::to_string),
-        team: conv.team.as_deref().map(str::to_string),
+        id: &conv.id,
+        agent: conv.primary_agent(),
+        team: conv.team.as_deref(),
         week: conv.start_time().and_then(timestamp::iso_week),
         score,
         passed: !auto_failed && score >= settings.pass_mark,

@@ -2,6 +2,7 @@
 
 use crate::phrases::is_word_char;
 use crate::swar;
+use std::borrow::Cow;
 use std::ops::Range;
 
 /// Byte ranges of the sentences of `text`, each ending after its closing
@@ -224,10 +225,42 @@ pub fn inside(spans: &[Range<usize>], at: usize) -> bool {
 }
 
 /// `text` shortened to at most `max` characters, with an ellipsis when cut.
-/// White space runs become one space. Reads only as far as it needs to, and
-/// copies runs of text that need no change (words with single spaces
-/// between them) in one go.
-pub fn shorten(text: &str, max: usize) -> String {
+/// White space runs become one space. Borrows `text` when it needs no
+/// change (most chat messages: short, plain ASCII words with single spaces).
+pub fn shorten(text: &str, max: usize) -> Cow<'_, str> {
+    if text.len() <= max && is_flat_ascii(text.as_bytes()) {
+        Cow::Borrowed(text)
+    } else {
+        Cow::Owned(shorten_owned(text, max))
+    }
+}
+
+/// Whether `bytes` are plain ASCII words (no white space, control or
+/// non-ASCII bytes) with single spaces between them: text that `shorten`
+/// leaves as it is.
+fn is_flat_ascii(bytes: &[u8]) -> bool {
+    let mut i = 0;
+    loop {
+        let plain = plain_ascii_run(bytes, i, bytes.len() - i);
+        if plain == 0 {
+            // Empty text, or white space at the start, doubled or at the end.
+            return bytes.is_empty();
+        }
+        i += plain;
+        if i == bytes.len() {
+            return true;
+        }
+        if bytes[i] != b' ' {
+            return false;
+        }
+        i += 1;
+    }
+}
+
+/// [`shorten`] when the text needs changing: reads only as far as it needs
+/// to, and copies runs of text that need no change (words with single
+/// spaces between them) in one go.
+fn shorten_owned(text: &str, max: usize) -> String {
     let bytes = text.as_bytes();
     let mut flat = String::with_capacity(text.len().min(max * 4 + 4));
     // Characters in `flat` and in the run `text[run..i]` not yet copied.
@@ -379,7 +412,10 @@ mod tests {
     proptest::proptest! {
         #[test]
         fn shorten_matches_its_definition(text in "[ a-zé\\n\\t\u{b}\u{85}\u{a0}\u{2003}\u{3000}😀]{0,40}|([a-c\u{1}~]{1,12}[ \\n]{1,2}){0,9}|[ -~]{0,30}", max in 0usize..40) {
-            proptest::prop_assert_eq!(shorten(&text, max), shorten_reference(&text, max));
+            let want = shorten_reference(&text, max);
+            proptest::prop_assert_eq!(&shorten(&text, max), &want);
+            // The copying path on its own, for the texts the borrowing one takes.
+            proptest::prop_assert_eq!(&shorten_owned(&text, max), &want);
         }
 
         #[test]
@@ -481,6 +517,16 @@ mod tests {
         assert_eq!(shorten("abcdef", 4), "abc…");
         assert_eq!(shorten("ab  cdef", 4), "ab…");
         assert_eq!(shorten("ééééé", 5), "ééééé");
+    }
+
+    #[test]
+    fn shorten_borrows_text_it_leaves_alone() {
+        for flat in ["", "a", "Hi there, how can I help?", "a b"] {
+            assert!(matches!(shorten(flat, 80), Cow::Borrowed(t) if t == flat));
+        }
+        for changed in [" a", "a ", "a  b", "a\nb", "é", "abcdef"] {
+            assert!(matches!(shorten(changed, 5), Cow::Owned(_)), "{changed:?}");
+        }
     }
 
     #[test]

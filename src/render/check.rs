@@ -50,7 +50,7 @@ impl CheckRenderer {
             "{} {} conversation {} message {}",
             self.style.blue(" -->"),
             sanitize(source),
-            sanitize(&card.id),
+            sanitize(card.id),
             f.message
         );
         if let Some(m) = msg {
@@ -99,7 +99,7 @@ impl CheckRenderer {
             out,
             "{}: {}#{} {}[{}]: {}",
             sanitize(source),
-            sanitize(&card.id),
+            sanitize(card.id),
             f.message,
             self.severity(r.severity),
             r.id(),

@@ -66,9 +66,9 @@ impl Renderer for CsvRenderer {
     fn record(&self, card: &Scorecard, _: &Conversation, _: Place, out: &mut Vec<u8>) {
         let m = &card.metrics;
         let mut cells: Vec<String> = vec![
-            neutralise(&card.id).into_owned(),
-            neutralise(card.agent.as_deref().unwrap_or("")).into_owned(),
-            neutralise(card.team.as_deref().unwrap_or("")).into_owned(),
+            neutralise(card.id).into_owned(),
+            neutralise(card.agent.unwrap_or("")).into_owned(),
+            neutralise(card.team.unwrap_or("")).into_owned(),
             card.week.clone().unwrap_or_default(),
             format!("{:.1}", card.score),
             card.passed.to_string(),

@@ -13,11 +13,11 @@ use crate::score::{ReportedFinding, Scorecard};
 /// Appends `card` as one compact JSON object.
 pub fn write_card(card: &Scorecard, out: &mut Vec<u8>) {
     out.extend_from_slice(b"{\"id\":");
-    write_str(&card.id, out);
+    write_str(card.id, out);
     out.extend_from_slice(b",\"agent\":");
-    write_opt_str(card.agent.as_deref(), out);
+    write_opt_str(card.agent, out);
     out.extend_from_slice(b",\"team\":");
-    write_opt_str(card.team.as_deref(), out);
+    write_opt_str(card.team, out);
     out.extend_from_slice(b",\"week\":");
     write_opt_str(card.week.as_deref(), out);
     out.extend_from_slice(b",\"score\":");

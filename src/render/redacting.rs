@@ -28,7 +28,7 @@ impl Renderer for Redacting {
         let mut card = card.clone();
         for r in &mut card.rules {
             for f in &mut r.findings {
-                f.excerpt = redact(&f.excerpt).into_owned();
+                f.excerpt = redact(&f.excerpt).into_owned().into();
                 f.note = redact(&f.note).into_owned();
             }
         }

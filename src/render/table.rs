@@ -49,9 +49,9 @@ impl Renderer for TableRenderer {
         let _ = writeln!(
             out,
             "{} {} {} {:>5.1}  {}  {}",
-            cell(Some(&card.id), ID_W),
-            cell(card.agent.as_deref(), AGENT_W),
-            cell(card.team.as_deref(), TEAM_W),
+            cell(Some(card.id), ID_W),
+            cell(card.agent, AGENT_W),
+            cell(card.team, TEAM_W),
             card.score,
             result,
             if failed.is_empty() {
