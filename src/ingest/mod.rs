@@ -620,7 +620,12 @@ fn read_lines(
             buf.truncate(cut);
             let mut records = Vec::new();
             let mut pos = 0;
-            for line in buf.split_inclusive(|&b| b == b'\n') {
+            // Line ends found by memchr (vectorised): this runs on the
+            // reader thread, which every worker waits for.
+            let unterminated = buf.last().is_some_and(|&b| b != b'\n');
+            let ends = memchr::memchr_iter(b'\n', &buf).map(|i| i + 1);
+            for end in ends.chain(unterminated.then_some(buf.len())) {
+                let line = &buf[pos..end];
                 let content = line.strip_suffix(b"\n").unwrap_or(line);
                 let content = content.strip_suffix(b"\r").unwrap_or(content);
                 if content.iter().any(|b| !b.is_ascii_whitespace()) {
@@ -632,7 +637,7 @@ fn read_lines(
                         },
                     });
                 }
-                pos += line.len();
+                pos = end;
                 line_no += 1;
             }
             emit(Batch::Native {
