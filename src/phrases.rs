@@ -105,6 +105,11 @@ const NO_CLASS: u16 = u16::MAX;
 struct Link {
     /// The class of the byte that goes on ([`NO_CLASS`] for a leaf).
     class: u16,
+    /// Where the state's entries start in `Automaton::entries`; they end
+    /// where the next link's start. (Kept here, in what would be padding,
+    /// rather than in a table of its own: the walk has just loaded this
+    /// link, while a separate table missed the cache on most hits.)
+    entries: u16,
     /// The target, encoded like a transition of the dense table.
     next: u32,
 }
@@ -147,8 +152,8 @@ struct Automaton {
     rows: usize,
     /// Row offset of the root.
     root: usize,
-    /// For each state (rows, then links), its range in `entries` (empty
-    /// unless it completes a phrase).
+    /// For each row, its range in `entries` (empty unless it completes a
+    /// phrase). Links keep theirs themselves.
     ranges: Vec<(u32, u32)>,
     entries: Vec<Entry>,
     /// The bytes some phrase starts with (either ASCII case).
@@ -299,44 +304,71 @@ impl Automaton {
                 trans[new * stride + usize::from(class)] = target[child];
             }
         }
-        self.links = links
+        for &old in &rows {
+            let lo = self.entries.len() as u32;
+            self.entries.extend_from_slice(&found[old]);
+            self.ranges.push((lo, self.entries.len() as u32));
+        }
+        let mut links: Vec<Link> = links
             .iter()
-            .map(|&old| match children(old).next() {
-                Some((class, child)) => Link {
-                    class,
-                    next: target[child],
-                },
-                None => Link {
-                    class: NO_CLASS,
-                    next: 0,
-                },
+            .map(|&old| {
+                let entries = self.entries.len() as u16;
+                self.entries.extend_from_slice(&found[old]);
+                match children(old).next() {
+                    Some((class, child)) => Link {
+                        class,
+                        entries,
+                        next: target[child],
+                    },
+                    None => Link {
+                        class: NO_CLASS,
+                        entries,
+                        next: 0,
+                    },
+                }
             })
             .collect();
+        assert!(
+            self.entries.len() <= usize::from(u16::MAX),
+            "too many phrases in one trie"
+        );
+        // Where the last link's entries end; no transition leads here.
+        links.push(Link {
+            class: NO_CLASS,
+            entries: self.entries.len() as u16,
+            next: 0,
+        });
+        self.links = links;
         self.trans = trans;
         self.rows = rows.len();
         self.root = (target[old_root] & !ACCEPTS) as usize;
         for b in 0..=255u8 {
             self.starts[usize::from(b)] = self.row_step(self.root, b) != 0;
         }
-        for &old in rows.iter().chain(&links) {
-            let lo = self.entries.len() as u32;
-            self.entries.extend_from_slice(&found[old]);
-            self.ranges.push((lo, self.entries.len() as u32));
-        }
     }
 
-    /// The number of the state a transition (without [`ACCEPTS`]) leads
-    /// to. A row's comes from its offset, a multiple of `stride`, by a
-    /// multiply by the rounded-up reciprocal of `stride` instead of a
+    /// The entries of the state a transition (without [`ACCEPTS`]) leads
+    /// to. A row's number comes from its offset, a multiple of `stride`, by
+    /// a multiply by the rounded-up reciprocal of `stride` instead of a
     /// division, exact for every multiple below 2^32 (the error, under
     /// `row / 2^32`, never reaches the next whole number).
     #[inline(always)]
-    fn state(&self, to: u32) -> usize {
-        if to & LINK != 0 {
-            self.rows + (to & !LINK) as usize
+    fn entries_of(&self, to: u32) -> &[Entry] {
+        let (lo, hi) = if to & LINK != 0 {
+            let link = (to & !LINK) as usize;
+            let (this, next) = (self.links[link], self.links[link + 1]);
+            (usize::from(this.entries), usize::from(next.entries))
         } else {
-            ((u64::from(to) * self.reciprocal) >> 32) as usize
-        }
+            let (lo, hi) = self.ranges[self.row_number(to)];
+            (lo as usize, hi as usize)
+        };
+        &self.entries[lo..hi]
+    }
+
+    /// The number of the row at offset `row`.
+    #[inline(always)]
+    fn row_number(&self, row: u32) -> usize {
+        ((u64::from(row) * self.reciprocal) >> 32) as usize
     }
 
     /// The transition from the row at offset `row` on byte `b`: the
@@ -430,7 +462,7 @@ impl Automaton {
             }
             let mut link = (state & !LINK) as usize;
             loop {
-                let Link { class, next } = self.links[link];
+                let Link { class, next, .. } = self.links[link];
                 let Some(&b) = bytes.get(at) else {
                     return;
                 };
@@ -457,8 +489,7 @@ impl Automaton {
     #[inline(never)]
     fn accept(&self, text: &str, start: usize, end: usize, state: u32, out: &mut Vec<Hit>) {
         let bytes = text.as_bytes();
-        let (lo, hi) = self.ranges[self.state(state)];
-        for entry in &self.entries[lo as usize..hi as usize] {
+        for entry in self.entries_of(state) {
             let end = match entry.end {
                 End::Any => end,
                 End::Boundary if !word_char_at(text, end) => end,
@@ -946,18 +977,26 @@ mod tests {
     }
 
     #[test]
-    fn state_numbers_and_runs_of_links() {
+    fn state_layout() {
         let m = rule_matchers();
         for a in [&m.0.agent, &m.0.customer] {
             assert_eq!(a.trans.len(), a.rows * a.stride);
             assert!(a.rows > 100 && a.links.len() > 1000);
+            assert_eq!(a.ranges.len(), a.rows);
             for s in 0..a.rows {
-                assert_eq!(a.state((s * a.stride) as u32), s);
+                assert_eq!(a.row_number((s * a.stride) as u32), s);
             }
-            for l in 0..a.links.len() {
-                assert_eq!(a.state(LINK | l as u32), a.rows + l);
+            // Every entry belongs to one state, rows' first.
+            let mut seen = 0;
+            let states = (0..a.rows)
+                .map(|s| (s * a.stride) as u32)
+                .chain((0..a.links.len() - 1).map(|l| LINK | l as u32));
+            for state in states {
+                let entries = a.entries_of(state);
+                assert_eq!(entries.as_ptr(), a.entries[seen..].as_ptr());
+                seen += entries.len();
             }
-            assert_eq!(a.ranges.len(), a.rows + a.links.len());
+            assert_eq!(seen, a.entries.len());
             // The walk relies on a link leading to a link only by the next one.
             for (i, link) in a.links.iter().enumerate() {
                 if link.next & LINK != 0 {
