@@ -19,7 +19,7 @@ pub struct ReportedFinding<'c> {
     pub end: Option<usize>,
     /// The flagged words, or the start of the message when no words are flagged.
     pub excerpt: Cow<'c, str>,
-    pub note: String,
+    pub note: Cow<'static, str>,
 }
 
 /// One rule's result in a scorecard.

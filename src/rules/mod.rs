@@ -9,6 +9,7 @@ use crate::analysis::Analysis;
 use crate::config::Settings;
 use crate::phrases::{ListDef, Matcher};
 use serde::Serialize;
+use std::borrow::Cow;
 
 mod closing;
 mod empathy;
@@ -66,8 +67,8 @@ pub struct Finding {
     pub message: usize,
     /// Byte range of the words in the message text.
     pub span: Option<(usize, usize)>,
-    /// What is wrong, in a sentence.
-    pub note: String,
+    /// What is wrong, in a sentence (most notes are fixed text, borrowed).
+    pub note: Cow<'static, str>,
 }
 
 /// A rule's outcome with its findings (never empty for a fail).
@@ -183,7 +184,11 @@ impl RuleSet {
 }
 
 /// Shorthand for a finding on a message, optionally with a span.
-pub fn finding(message: usize, span: Option<(u32, u32)>, note: impl Into<String>) -> Finding {
+pub fn finding(
+    message: usize,
+    span: Option<(u32, u32)>,
+    note: impl Into<Cow<'static, str>>,
+) -> Finding {
     Finding {
         message,
         span: span.map(|(s, e)| (s as usize, e as usize)),
