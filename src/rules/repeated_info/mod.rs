@@ -216,8 +216,9 @@ struct RepeatedInfo {
     request: Regex,
     cue: Regex,
     negation: Regex,
-    other_value: Regex,
-    channel: Regex,
+    /// [`OTHER_VALUE`] or [`CHANNEL`] (one regex: one search instead of
+    /// two).
+    other_value_or_channel: Regex,
     verb: Regex,
     /// A sentence that begins with a kind's noun ("Your name and email").
     starts_with_noun: Regex,
@@ -345,8 +346,10 @@ impl RepeatedInfo {
             request: compile(&spaced(REQUEST), false),
             cue: compile(&spaced(CUE), false),
             negation: compile(&spaced(NEGATION), false),
-            other_value: compile(OTHER_VALUE, false),
-            channel: compile(&spaced(CHANNEL), false),
+            other_value_or_channel: compile(
+                &format!("(?:{OTHER_VALUE})|(?:{})", spaced(CHANNEL)),
+                false,
+            ),
             verb: compile(VERB, false),
             starts_with_noun: compile(
                 &format!(
@@ -539,10 +542,7 @@ impl RepeatedInfo {
                 .trim_start_matches([',', ' '])
                 .starts_with("please")
             || self.cue.is_match(window);
-        asked
-            && !self.negation.is_match(window)
-            && !self.other_value.is_match(before)
-            && !self.channel.is_match(before)
+        asked && !self.negation.is_match(window) && !self.other_value_or_channel.is_match(before)
     }
 
     /// Whether sentence `s` asks for one thing only (", please" makes no
