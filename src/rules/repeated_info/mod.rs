@@ -216,8 +216,9 @@ struct RepeatedInfo {
     request: Regex,
     cue: Regex,
     negation: Regex,
-    other_value: Regex,
-    channel: Regex,
+    /// [`OTHER_VALUE`] or [`CHANNEL`] (one regex: one search instead of
+    /// two).
+    other_value_or_channel: Regex,
     verb: Regex,
     /// A sentence that begins with a kind's noun ("Your name and email").
     starts_with_noun: Regex,
@@ -345,8 +346,10 @@ impl RepeatedInfo {
             request: compile(&spaced(REQUEST), false),
             cue: compile(&spaced(CUE), false),
             negation: compile(&spaced(NEGATION), false),
-            other_value: compile(OTHER_VALUE, false),
-            channel: compile(&spaced(CHANNEL), false),
+            other_value_or_channel: compile(
+                &format!("(?:{OTHER_VALUE})|(?:{})", spaced(CHANNEL)),
+                false,
+            ),
             verb: compile(VERB, false),
             starts_with_noun: compile(
                 &format!(
@@ -385,11 +388,14 @@ struct Ask {
     single: bool,
 }
 
-/// A value the customer gave as a bare reply to a request.
+/// A reply to a request for one thing, which may give its value bare.
+/// Whether it does is decided on first need (most are never looked up):
+/// see [`RepeatedInfo::gives_bare`].
 struct Answer {
     kind: usize,
     whose: String,
     message: usize,
+    gives: Option<bool>,
 }
 
 impl RepeatedInfo {
@@ -536,10 +542,7 @@ impl RepeatedInfo {
                 .trim_start_matches([',', ' '])
                 .starts_with("please")
             || self.cue.is_match(window);
-        asked
-            && !self.negation.is_match(window)
-            && !self.other_value.is_match(before)
-            && !self.channel.is_match(before)
+        asked && !self.negation.is_match(window) && !self.other_value_or_channel.is_match(before)
     }
 
     /// Whether sentence `s` asks for one thing only (", please" makes no
@@ -588,6 +591,14 @@ impl RepeatedInfo {
     /// Whether `reply` is a bare value given in reply to a request.
     fn bare_answer(&self, reply: &str) -> bool {
         at_most_words(reply, BARE_ANSWER_WORDS) && !self.not_bare.is_match(reply)
+    }
+
+    /// Whether reply `r` gives a value of the kind asked, bare: it is no
+    /// non-answer and no value of another kind (decided once).
+    fn gives_bare(&self, a: &Analysis, values: &mut Values, r: &mut Answer) -> bool {
+        *r.gives.get_or_insert_with(|| {
+            self.bare_answer(a.text(r.message)) && !values.of_other_kind(a, r.message, r.kind)
+        })
     }
 }
 
@@ -803,22 +814,18 @@ impl Rule for RepeatedInfo {
         let mut offered_more = false;
         for (i, m) in a.conv.messages.iter().enumerate() {
             if m.is_customer() {
-                let t = a.text(i);
                 tasks.customer.push((i, offered_more));
                 offered_more = false;
                 let mut kinds: Vec<usize> = pending.iter().map(|p| p.kind).collect();
                 kinds.sort_unstable();
                 kinds.dedup();
-                if kinds.len() == 1
-                    && pending[0].single
-                    && self.bare_answer(t)
-                    && !values.of_other_kind(a, i, kinds[0])
-                {
+                if kinds.len() == 1 && pending[0].single {
                     let p = &pending[0];
                     answers.push(Answer {
                         kind: p.kind,
                         whose: p.whose.clone(),
                         message: i,
+                        gives: None,
                     });
                 }
                 if !kinds.is_empty() {
@@ -850,9 +857,14 @@ impl Rule for RepeatedInfo {
                         Scope::Task => tasks.start(|j| self.starts_new_task(a, j)),
                     };
                     let given = answers
-                        .iter()
-                        .find(|g| g.kind == ask.kind && g.whose == ask.whose && g.message >= from)
-                        .map(|g| g.message)
+                        .iter_mut()
+                        .find_map(|g| {
+                            (g.kind == ask.kind
+                                && g.whose == ask.whose
+                                && g.message >= from
+                                && self.gives_bare(a, &mut values, g))
+                            .then_some(g.message)
+                        })
                         .or_else(|| {
                             kind.gives.as_ref()?;
                             // A value given in reply to a request for this
@@ -872,7 +884,7 @@ impl Rule for RepeatedInfo {
                                 .iter()
                                 .copied()
                                 .filter(|&c| c >= from && c < i)
-                                .find(|&c| values.gives(a, c, ask.kind) && !other_request(c))
+                                .find(|&c| !other_request(c) && values.gives(a, c, ask.kind))
                         });
                     if let Some(given) = given {
                         findings.push(finding(
