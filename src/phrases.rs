@@ -421,8 +421,7 @@ impl Automaton {
     /// Appends the hits that start at `start`, in order, with their negation.
     #[inline(always)]
     fn hits_at(&self, text: &str, start: usize, out: &mut Vec<Hit>) {
-        let first_step =
-            self.trans[self.root + usize::from(self.class[usize::from(text.as_bytes()[start])])];
+        let first_step = self.row_step(self.root, text.as_bytes()[start]);
         if first_step == 0 {
             return;
         }
