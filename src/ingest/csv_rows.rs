@@ -104,8 +104,14 @@ pub fn last_rows(mut input: impl Read, id_col: usize) -> std::io::Result<Option<
             }
         }
         loop {
-            match scan_record(&buf, start, eof, id_col) {
-                Scan::Record { next, id: cell } => {
+            let mut cell = None;
+            let scan = scan_record(&buf, start, eof, |i, range, quoted| {
+                if i == id_col {
+                    cell = Some((range, quoted));
+                }
+            });
+            match scan {
+                Scan::Record { next } => {
                     if records > 0 {
                         let cell =
                             cell.map(|(range, quoted)| unquote(&buf[range], quoted, &mut id));
@@ -125,13 +131,9 @@ pub fn last_rows(mut input: impl Read, id_col: usize) -> std::io::Result<Option<
 
 /// What [`scan_record`] found at a position.
 #[derive(Debug, PartialEq)]
-enum Scan {
-    /// A record ending before `next`, with the range of its id cell and
-    /// whether that cell is quoted (`None` when it has too few cells).
-    Record {
-        next: usize,
-        id: Option<(Range<usize>, bool)>,
-    },
+pub enum Scan {
+    /// A record ending before `next` (after its line feed, if it has one).
+    Record { next: usize },
     /// An empty line, which the csv crate skips.
     EmptyLine { next: usize },
     /// The record may go on past the bytes read so far.
@@ -142,8 +144,17 @@ enum Scan {
     End,
 }
 
-/// Scans the record that starts at `start`.
-fn scan_record(buf: &[u8], start: usize, eof: bool, id_col: usize) -> Scan {
+/// Scans the record that starts at `start`, handing each of its cells to
+/// `cell` (its index, the range of its text, and whether it is quoted, so
+/// that its doubled quotes are yet to be made single). Cells are handed on
+/// as they are found, also those of a record that turns out to need more
+/// bytes. With `eof`, `buf` is the rest of the input.
+pub fn scan_record(
+    buf: &[u8],
+    start: usize,
+    eof: bool,
+    mut cell: impl FnMut(usize, Range<usize>, bool),
+) -> Scan {
     match buf.get(start) {
         None if eof => return Scan::End,
         None => return Scan::NeedMore,
@@ -151,8 +162,7 @@ fn scan_record(buf: &[u8], start: usize, eof: bool, id_col: usize) -> Scan {
         Some(_) => {}
     }
     let mut at = start;
-    let mut cell = 0;
-    let mut id = None;
+    let mut index = 0;
     loop {
         let (content, quoted, end) = if buf.get(at) == Some(&b'"') {
             let Some(close) = closing_quote(buf, at + 1, eof) else {
@@ -166,16 +176,14 @@ fn scan_record(buf: &[u8], start: usize, eof: bool, id_col: usize) -> Scan {
                 None => return Scan::NeedMore,
             }
         };
-        if cell == id_col {
-            id = Some((content, quoted));
-        }
+        cell(index, content, quoted);
         match buf.get(end) {
             Some(b',') => {
-                cell += 1;
+                index += 1;
                 at = end + 1;
             }
-            Some(b'\n') => return Scan::Record { next: end + 1, id },
-            None if eof => return Scan::Record { next: end, id },
+            Some(b'\n') => return Scan::Record { next: end + 1 },
+            None if eof => return Scan::Record { next: end },
             None => return Scan::NeedMore,
             Some(_) => return Scan::Unusual,
         }
@@ -198,7 +206,7 @@ fn closing_quote(buf: &[u8], mut from: usize, eof: bool) -> Option<usize> {
 
 /// A cell's text: `raw` itself, or a quoted cell's text with doubled
 /// quotes made single (in `scratch`).
-fn unquote<'b>(raw: &'b [u8], quoted: bool, scratch: &'b mut Vec<u8>) -> &'b [u8] {
+pub fn unquote<'b>(raw: &'b [u8], quoted: bool, scratch: &'b mut Vec<u8>) -> &'b [u8] {
     if !quoted || memchr::memchr(b'"', raw).is_none() {
         return raw;
     }
