@@ -103,18 +103,13 @@ pub fn last_rows(mut input: impl Read, id_col: usize) -> std::io::Result<Option<
                 return Ok(None);
             }
         }
+        let mut row = RowInfo::default();
         loop {
-            let mut cell = None;
-            let scan = scan_record(&buf, start, eof, |i, range, quoted| {
-                if i == id_col {
-                    cell = Some((range, quoted));
-                }
-            });
-            match scan {
+            match scan_row(&buf, start, eof, id_col, &mut row) {
                 Scan::Record { next } => {
                     if records > 0 {
-                        let cell =
-                            cell.map(|(range, quoted)| unquote(&buf[range], quoted, &mut id));
+                        let cell = (row.id.take())
+                            .map(|(range, quoted)| unquote(&buf[range], quoted, &mut id));
                         runs.note(cell, records - 1);
                     }
                     records += 1;
@@ -155,39 +150,138 @@ pub fn scan_record(
     eof: bool,
     mut cell: impl FnMut(usize, Range<usize>, bool),
 ) -> Scan {
-    match buf.get(start) {
-        None if eof => return Scan::End,
-        None => return Scan::NeedMore,
-        Some(b'\n') => return Scan::EmptyLine { next: start + 1 },
-        Some(_) => {}
+    if let Some(scan) = no_record(buf, start, eof) {
+        return scan;
     }
     let mut at = start;
     let mut index = 0;
     loop {
-        let (content, quoted, end) = if buf.get(at) == Some(&b'"') {
-            let Some(close) = closing_quote(buf, at + 1, eof) else {
-                return if eof { Scan::Unusual } else { Scan::NeedMore };
-            };
-            (at + 1..close, true, close + 1)
-        } else {
-            match memchr::memchr2(b',', b'\n', &buf[at..]) {
-                Some(n) => (at..at + n, false, at + n),
-                None if eof => (at..buf.len(), false, buf.len()),
-                None => return Scan::NeedMore,
-            }
+        let (content, quoted, end) = match cell_at(buf, at, eof) {
+            Ok(found) => found,
+            Err(scan) => return scan,
         };
         cell(index, content, quoted);
-        match buf.get(end) {
-            Some(b',') => {
+        match next_cell(buf, end, eof) {
+            Ok(next) => {
                 index += 1;
-                at = end + 1;
+                at = next;
             }
-            Some(b'\n') => return Scan::Record { next: end + 1 },
-            None if eof => return Scan::Record { next: end },
-            None => return Scan::NeedMore,
-            Some(_) => return Scan::Unusual,
+            Err(scan) => return scan,
         }
     }
+}
+
+/// What pass 2's reader needs of a record besides its end.
+#[derive(Debug, Default)]
+pub struct RowInfo {
+    /// The range of cell `id_col` and whether it is quoted (`None` when
+    /// the record has too few cells).
+    pub id: Option<(Range<usize>, bool)>,
+    /// Line feeds inside the record's quoted cells.
+    pub line_feeds: u64,
+}
+
+/// Scans the record that starts at `start` as [`scan_record`] does, for
+/// its cell `id_col` and the line feeds inside it only: past that cell,
+/// it looks at quotes and line feeds alone, most records holding far fewer
+/// of them than commas.
+pub fn scan_row(buf: &[u8], start: usize, eof: bool, id_col: usize, info: &mut RowInfo) -> Scan {
+    *info = RowInfo::default();
+    if let Some(scan) = no_record(buf, start, eof) {
+        return scan;
+    }
+    let mut at = start;
+    for index in 0..=id_col {
+        let (content, quoted, end) = match cell_at(buf, at, eof) {
+            Ok(found) => found,
+            Err(scan) => return scan,
+        };
+        if quoted {
+            info.line_feeds += line_feeds_in(&buf[content.clone()]);
+        }
+        if index == id_col {
+            info.id = Some((content, quoted));
+        }
+        at = match next_cell(buf, end, eof) {
+            Ok(next) => next,
+            Err(scan) => return scan,
+        };
+    }
+    // The rest, from the start of a cell: a quote opens a quoted cell only
+    // at the start of one; a line feed outside quotes ends the record.
+    let mut from = at;
+    loop {
+        let Some(n) = memchr::memchr2(b'"', b'\n', &buf[from..]) else {
+            return if eof {
+                Scan::Record { next: buf.len() }
+            } else {
+                Scan::NeedMore
+            };
+        };
+        let p = from + n;
+        if buf[p] == b'\n' {
+            return Scan::Record { next: p + 1 };
+        }
+        if p > at && buf[p - 1] != b',' {
+            from = p + 1; // a quote inside an unquoted cell is text
+            continue;
+        }
+        let Some(close) = closing_quote(buf, p + 1, eof) else {
+            return if eof { Scan::Unusual } else { Scan::NeedMore };
+        };
+        info.line_feeds += line_feeds_in(&buf[p + 1..close]);
+        match next_cell(buf, close + 1, eof) {
+            Ok(next) => {
+                at = next;
+                from = next;
+            }
+            Err(scan) => return scan,
+        }
+    }
+}
+
+/// What is at `start` when it is not the start of a record.
+fn no_record(buf: &[u8], start: usize, eof: bool) -> Option<Scan> {
+    match buf.get(start) {
+        None if eof => Some(Scan::End),
+        None => Some(Scan::NeedMore),
+        Some(b'\n') => Some(Scan::EmptyLine { next: start + 1 }),
+        Some(_) => None,
+    }
+}
+
+/// The cell that starts at `at`: the range of its text, whether it is
+/// quoted, and where it ends.
+fn cell_at(buf: &[u8], at: usize, eof: bool) -> Result<(Range<usize>, bool, usize), Scan> {
+    if buf.get(at) == Some(&b'"') {
+        return match closing_quote(buf, at + 1, eof) {
+            Some(close) => Ok((at + 1..close, true, close + 1)),
+            None if eof => Err(Scan::Unusual),
+            None => Err(Scan::NeedMore),
+        };
+    }
+    match memchr::memchr2(b',', b'\n', &buf[at..]) {
+        Some(n) => Ok((at..at + n, false, at + n)),
+        None if eof => Ok((at..buf.len(), false, buf.len())),
+        None => Err(Scan::NeedMore),
+    }
+}
+
+/// After a cell ending at `end`: where the next cell of the record starts,
+/// or else what the record is.
+fn next_cell(buf: &[u8], end: usize, eof: bool) -> Result<usize, Scan> {
+    match buf.get(end) {
+        Some(b',') => Ok(end + 1),
+        Some(b'\n') => Err(Scan::Record { next: end + 1 }),
+        None if eof => Err(Scan::Record { next: end }),
+        None => Err(Scan::NeedMore),
+        Some(_) => Err(Scan::Unusual),
+    }
+}
+
+/// How many line feeds `text` holds.
+fn line_feeds_in(text: &[u8]) -> u64 {
+    memchr::memchr_iter(b'\n', text).count() as u64
 }
 
 /// The position of the quote that closes a quoted cell whose text starts
@@ -290,6 +384,31 @@ mod tests {
         ) {
             let fast = last_rows(Trickle(data.as_bytes(), chunk), id_col).unwrap();
             proptest::prop_assert_eq!(fast, Some(with_csv_crate(data.as_bytes(), id_col)));
+        }
+
+        #[test]
+        fn scan_row_finds_what_scan_record_finds(
+            data in "[ab ,\"\n]{0,40}",
+            id_col in 0usize..3,
+            eof in proptest::bool::ANY,
+        ) {
+            let buf = data.as_bytes();
+            let (mut id, mut line_feeds) = (None, 0);
+            let whole = scan_record(buf, 0, eof, |i, range, quoted| {
+                if quoted {
+                    line_feeds += line_feeds_in(&buf[range.clone()]);
+                }
+                if i == id_col {
+                    id = Some((range, quoted));
+                }
+            });
+            let mut info = RowInfo::default();
+            let row = scan_row(buf, 0, eof, id_col, &mut info);
+            proptest::prop_assert_eq!(&row, &whole);
+            if let Scan::Record { .. } = row {
+                proptest::prop_assert_eq!(info.id, id);
+                proptest::prop_assert_eq!(info.line_feeds, line_feeds);
+            }
         }
 
         #[test]

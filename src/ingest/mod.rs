@@ -523,27 +523,12 @@ fn read_csv(
 /// Fills `buf` with at least `want` more bytes (fewer at end of input).
 /// Returns false at end of input; after an error, `buf` holds what was read.
 fn fill(reader: &mut dyn Read, buf: &mut Vec<u8>, want: usize) -> std::io::Result<bool> {
-    let target = buf.len() + want;
     // Exactly: buffers are reused (see `pool`), and doubling would ratchet
-    // every one of them up.
+    // every one of them up. `read_to_end` reads into the spare room without
+    // zeroing it first, and stops at `want` without growing `buf`.
     buf.reserve_exact(want);
-    while buf.len() < target {
-        let start = buf.len();
-        buf.resize(target, 0);
-        match reader.read(&mut buf[start..]) {
-            Ok(0) => {
-                buf.truncate(start);
-                return Ok(false);
-            }
-            Ok(n) => buf.truncate(start + n),
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => buf.truncate(start),
-            Err(e) => {
-                buf.truncate(start);
-                return Err(e);
-            }
-        }
-    }
-    Ok(true)
+    let got = reader.take(want as u64).read_to_end(buf)?;
+    Ok(got == want)
 }
 
 /// A read error that ended a native input, in words.
