@@ -202,6 +202,9 @@ pub fn read(
         Some(last_row) => {
             drop(rdr);
             let input = reopen().map_err(|e| e.to_string())?;
+            // Half blocks: a byte of CSV holds more of a conversation than
+            // a byte of JSON (no keys), so it parses and renders larger.
+            let block_size = (block_size / 2).max(1);
             csv_blocks::read(source, input, cols, &last_row, block_size, emit)
         }
         None => {
