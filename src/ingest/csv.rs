@@ -318,7 +318,7 @@ pub(super) fn read_records(
             current = Some(open.remove(id).unwrap_or_else(|| Open {
                 conv: Conversation::new(Text::Owned(id.to_string())),
                 error: None,
-                last_row: last_row.get(id.as_bytes()).copied().unwrap_or(this_row),
+                last_row: last_row.get(id.as_bytes()).unwrap_or(this_row),
             }));
         }
         let entry = current.as_mut().expect("set just above");

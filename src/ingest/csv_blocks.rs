@@ -378,7 +378,7 @@ impl Rows<'_> {
                 Some(open) => open,
                 None => {
                     let pending = Pending {
-                        last_row: self.last_rows.get(id).copied().unwrap_or(row_no),
+                        last_row: self.last_rows.get(id).unwrap_or(row_no),
                         rows: self.spare_rows.pop().unwrap_or_default(),
                         carried: None,
                     };
