@@ -578,6 +578,17 @@ mod tests {
     }
 
     #[test]
+    fn a_row_after_empty_lines_is_placed_as_the_csv_crate_places_it() {
+        // The csv crate says such a row starts on the line after the row
+        // before it; reports keep saying so.
+        let data = b"chat_id,role,text\n\n\na,agent,not \xff UTF-8\n\nb,wizard,x\n";
+        let got = by_blocks(data, 1 << 20).unwrap();
+        assert_eq!(got, by_csv_crate(data));
+        assert!(got[0].starts_with("t.csv:2: row skipped"), "{got:?}");
+        assert!(got[1].starts_with("t.csv:5: unknown role"), "{got:?}");
+    }
+
+    #[test]
     fn conversations_across_blocks_keep_their_rows() {
         let data = b"chat_id,role,text\na,agent,one\nb,customer,\"two\nlines\"\na,customer,three\nb,agent,four\n";
         for block_size in [1, 7, 30, 1 << 20] {
