@@ -4,16 +4,18 @@
 //! handed on as soon as it is complete and memory holds only the
 //! conversations still open (one, for an export sorted by conversation).
 
-use super::csv_rows;
+use super::csv_rows::{self, LastRows};
 use super::error::{Location, RecordError};
+use super::{csv_blocks, Batch};
 use crate::model::{Conversation, Message, Role, Text};
 use crate::timestamp;
 use std::collections::HashMap;
 use std::io::Read;
+use std::sync::Arc;
 
 /// The fields chatlint reads from a CSV.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Field {
+pub(super) enum Field {
     ConversationId,
     Timestamp,
     Role,
@@ -58,18 +60,54 @@ const FIELDS: [(Field, &str, &[&str]); 11] = [
 ];
 
 /// Column indices of the fields found in a header (looked up for every
-/// cell read, hence an array rather than a map).
-#[derive(Debug, Default)]
-struct Columns {
+/// cell read, hence an array rather than a map), and the header's width.
+#[derive(Clone, Copy, Debug, Default)]
+pub(super) struct Columns {
     idx: [Option<usize>; FIELDS.len()],
+    width: usize,
+}
+
+/// A row's cells as [`add_row`] reads them: a csv crate record, whose text
+/// is copied into the conversation, or a row of a block of input, whose
+/// text is borrowed from it.
+pub(super) trait Row<'a> {
+    /// How many cells the row has.
+    fn len(&self) -> usize;
+    /// Cell `i`.
+    fn get(&self, i: usize) -> Option<&str>;
+    /// Cell `i`, cut down to `part` of it, as text kept in a conversation.
+    fn text(&self, i: usize, part: fn(&str) -> &str) -> Option<Text<'a>>;
+    /// Whether any cell holds a line feed.
+    fn has_line_feed(&self) -> bool;
+}
+
+impl Row<'static> for csv::StringRecord {
+    fn len(&self) -> usize {
+        csv::StringRecord::len(self)
+    }
+
+    fn get(&self, i: usize) -> Option<&str> {
+        csv::StringRecord::get(self, i)
+    }
+
+    fn text(&self, i: usize, part: fn(&str) -> &str) -> Option<Text<'static>> {
+        csv::StringRecord::get(self, i).map(|s| Text::Owned(part(s).to_owned()))
+    }
+
+    fn has_line_feed(&self) -> bool {
+        memchr::memchr(b'\n', self.as_slice().as_bytes()).is_some()
+    }
 }
 
 impl Columns {
-    fn resolve(
+    pub(super) fn resolve(
         header: &csv::StringRecord,
         overrides: &[(String, String)],
     ) -> Result<Columns, String> {
-        let mut cols = Columns::default();
+        let mut cols = Columns {
+            width: header.len(),
+            ..Columns::default()
+        };
         let norm = |s: &str| s.trim().trim_start_matches('\u{feff}').to_ascii_lowercase();
         for (field, name, aliases) in FIELDS {
             let wanted: Vec<String> = match overrides.iter().find(|(f, _)| f == name) {
@@ -93,15 +131,22 @@ impl Columns {
     }
 
     /// The column of `field`, if the header has one.
-    fn index(&self, field: Field) -> Option<usize> {
+    pub(super) fn index(&self, field: Field) -> Option<usize> {
         self.idx[field as usize]
     }
 
     /// The trimmed, non-empty value of `field` in `row`.
-    fn get<'r>(&self, row: &'r csv::StringRecord, field: Field) -> Option<&'r str> {
+    fn get<'r, 'a>(&self, row: &'r impl Row<'a>, field: Field) -> Option<&'r str> {
         self.index(field)
             .and_then(|i| row.get(i))
             .map(str::trim)
+            .filter(|s| !s.is_empty())
+    }
+
+    /// [`Columns::get`] as text kept in a conversation.
+    pub(super) fn text<'a>(&self, row: &impl Row<'a>, field: Field) -> Option<Text<'a>> {
+        self.index(field)
+            .and_then(|i| row.text(i, str::trim))
             .filter(|s| !s.is_empty())
     }
 }
@@ -128,6 +173,50 @@ pub fn role_of(value: &str) -> Option<Role> {
     }
 }
 
+/// Reads a CSV export and hands on its batches. `reopen` gives the input
+/// afresh for each pass. Returns an error message when the header is
+/// unusable or the input cannot be read.
+pub fn read(
+    source: &Arc<str>,
+    reopen: &mut dyn FnMut() -> std::io::Result<Box<dyn Read>>,
+    overrides: &[(String, String)],
+    block_size: usize,
+    emit: &mut dyn FnMut(Batch),
+) -> Result<(), String> {
+    // The header, read by the csv crate's reader of pass 2.
+    let mut rdr = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_reader(reopen().map_err(|e| e.to_string())?);
+    let header = rdr.headers().map_err(|e| e.to_string())?;
+    let cols = Columns::resolve(header, overrides)?;
+    let id_col = cols
+        .index(Field::ConversationId)
+        .expect("resolve requires it");
+
+    // Pass 1: each conversation's last row, by a byte scan, or by the csv
+    // crate for the shapes the scan leaves to it; pass 2 reads the rows
+    // the same way.
+    match csv_rows::last_rows(reopen().map_err(|e| e.to_string())?, id_col)
+        .map_err(|e| e.to_string())?
+    {
+        Some(last_row) => {
+            drop(rdr);
+            let input = reopen().map_err(|e| e.to_string())?;
+            // Half blocks: a byte of CSV holds more of a conversation than
+            // a byte of JSON (no keys), so it parses and renders larger.
+            let block_size = (block_size / 2).max(1);
+            csv_blocks::read(source, input, cols, &last_row, block_size, emit)
+        }
+        None => {
+            let last_row =
+                csv_rows::last_rows_by_csv_crate(reopen().map_err(|e| e.to_string())?, id_col)
+                    .map_err(|e| e.to_string())?;
+            read_records(source, rdr, cols, &last_row, emit);
+            Ok(())
+        }
+    }
+}
+
 /// A conversation being assembled from rows.
 struct Open {
     conv: Conversation<'static>,
@@ -135,49 +224,62 @@ struct Open {
     last_row: u64,
 }
 
-/// What the CSV reader hands on, in order.
-pub enum CsvItem {
-    Conversation(Box<Conversation<'static>>),
-    Skipped(RecordError),
+impl Open {
+    fn done(self) -> Result<Conversation<'static>, RecordError> {
+        match self.error {
+            Some(e) => Err(e),
+            None => Ok(self.conv),
+        }
+    }
 }
 
-/// Reads a CSV export. `reopen` gives the input afresh for each of the two
-/// passes. Returns an error message when the header is unusable.
-pub fn read(
-    source: &str,
-    reopen: &mut dyn FnMut() -> std::io::Result<Box<dyn Read>>,
-    overrides: &[(String, String)],
-    emit: &mut dyn FnMut(CsvItem),
-) -> Result<(), String> {
-    let builder = || {
-        let mut b = csv::ReaderBuilder::new();
-        b.flexible(true);
-        b
-    };
-    // The header, read by the reader of pass 2.
-    let mut rdr = builder().from_reader(reopen().map_err(|e| e.to_string())?);
-    let header = rdr.headers().map_err(|e| e.to_string())?.clone();
-    let cols = Columns::resolve(&header, overrides)?;
-    let id_col = cols
-        .index(Field::ConversationId)
-        .expect("resolve requires it");
+/// Conversations built on the reader thread, handed on in batches.
+struct Built<'e> {
+    source: Arc<str>,
+    items: Vec<Result<Conversation<'static>, RecordError>>,
+    emit: &'e mut dyn FnMut(Batch),
+}
 
-    // Pass 1: each conversation's last row, by a byte scan, or by the csv
-    // crate for the shapes the scan leaves to it.
-    let last_row = match csv_rows::last_rows(reopen().map_err(|e| e.to_string())?, id_col)
-        .map_err(|e| e.to_string())?
-    {
-        Some(last_row) => last_row,
-        None => csv_rows::last_rows_by_csv_crate(reopen().map_err(|e| e.to_string())?, id_col)
-            .map_err(|e| e.to_string())?,
-    };
+impl Built<'_> {
+    /// Conversations or skipped records per batch.
+    const BATCH: usize = 256;
 
-    // Pass 2: build conversations, hand each on at its last row.
+    fn push(&mut self, item: Result<Conversation<'static>, RecordError>) {
+        self.items.push(item);
+        if self.items.len() >= Self::BATCH {
+            self.flush();
+        }
+    }
+
+    fn flush(&mut self) {
+        if !self.items.is_empty() {
+            (self.emit)(Batch::Built {
+                source: self.source.clone(),
+                items: std::mem::take(&mut self.items),
+            });
+        }
+    }
+}
+
+/// Pass 2 by the csv crate, for the shapes the byte scan leaves to it:
+/// builds the conversations on this thread and hands each on at its last
+/// row.
+pub(super) fn read_records(
+    source: &Arc<str>,
+    mut rdr: csv::Reader<Box<dyn Read>>,
+    cols: Columns,
+    last_row: &LastRows,
+    emit: &mut dyn FnMut(Batch),
+) {
+    let mut out = Built {
+        source: source.clone(),
+        items: Vec::new(),
+        emit,
+    };
     let mut open: HashMap<String, Open> = HashMap::new();
     let mut current: Option<Open> = None;
     let mut row_no = 0u64;
     let mut srec = csv::StringRecord::new();
-    let width = header.len();
     loop {
         let this_row = row_no;
         row_no += 1;
@@ -186,34 +288,25 @@ pub fn read(
             Err(e) => e.position().map_or(rdr.position().line(), |p| p.line()),
             Ok(_) => srec.position().map_or(rdr.position().line(), |p| p.line()),
         };
-        let loc = |column: Option<u64>| Location {
+        let loc = || Location {
             source: source.to_string(),
             line,
-            column,
+            column: None,
         };
-        let ok = match result {
+        match result {
             Ok(false) => break,
-            Ok(true) => true,
+            Ok(true) => {}
             Err(e) => {
                 let msg = match e.kind() {
-                    csv::ErrorKind::Utf8 { .. } => "the row is not valid UTF-8".to_string(),
-                    _ => e.to_string(),
+                    csv::ErrorKind::Utf8 { .. } => NOT_UTF8.to_string(),
+                    _ => format!("row skipped: {e}"),
                 };
-                emit(CsvItem::Skipped(RecordError::new(
-                    loc(None),
-                    format!("row skipped: {msg}"),
-                )));
-                false
+                out.push(Err(RecordError::new(loc(), msg)));
+                continue;
             }
-        };
-        if !ok {
-            continue;
         }
         let Some(id) = cols.get(&srec, Field::ConversationId) else {
-            emit(CsvItem::Skipped(RecordError::new(
-                loc(None),
-                "row skipped: empty conversation id",
-            )));
+            out.push(Err(RecordError::new(loc(), NO_ID)));
             continue;
         };
         // The conversation of the previous row is kept out of the map: rows
@@ -225,22 +318,18 @@ pub fn read(
             current = Some(open.remove(id).unwrap_or_else(|| Open {
                 conv: Conversation::new(Text::Owned(id.to_string())),
                 error: None,
-                last_row: last_row.get(id.as_bytes()).copied().unwrap_or(this_row),
+                last_row: last_row.get(id.as_bytes()).unwrap_or(this_row),
             }));
         }
         let entry = current.as_mut().expect("set just above");
         if entry.error.is_none() {
-            if let Err(msg) = add_row(&mut entry.conv, &cols, &srec, width) {
+            if let Err(msg) = add_row(&mut entry.conv, &cols, &srec) {
                 entry.error =
-                    Some(RecordError::new(loc(None), msg).with_conversation(Some(id.to_string())));
+                    Some(RecordError::new(loc(), msg).with_conversation(Some(id.to_string())));
             }
         }
         if this_row >= entry.last_row {
-            let done = current.take().expect("set just above");
-            emit(match done.error {
-                Some(e) => CsvItem::Skipped(e),
-                None => CsvItem::Conversation(Box::new(done.conv)),
-            });
+            out.push(current.take().expect("set just above").done());
         }
     }
     if let Some(previous) = current.take() {
@@ -250,20 +339,24 @@ pub fn read(
     let mut rest: Vec<_> = open.into_iter().collect();
     rest.sort_by(|a, b| a.0.cmp(&b.0));
     for (_, done) in rest {
-        emit(match done.error {
-            Some(e) => CsvItem::Skipped(e),
-            None => CsvItem::Conversation(Box::new(done.conv)),
-        });
+        out.push(done.done());
     }
-    Ok(())
+    out.flush();
 }
 
-fn add_row(
-    conv: &mut Conversation<'static>,
+/// Why a row that is not valid UTF-8 is skipped.
+pub(super) const NOT_UTF8: &str = "row skipped: the row is not valid UTF-8";
+
+/// Why a row without a conversation id is skipped.
+pub(super) const NO_ID: &str = "row skipped: empty conversation id";
+
+/// Adds `row` to `conv` as a message, or says why it cannot be one.
+pub(super) fn add_row<'a>(
+    conv: &mut Conversation<'a>,
     cols: &Columns,
-    row: &csv::StringRecord,
-    width: usize,
+    row: &impl Row<'a>,
 ) -> Result<(), String> {
+    let width = cols.width;
     if row.len() != width {
         return Err(format!(
             "row has {} fields but the header has {width}",
@@ -283,34 +376,31 @@ fn add_row(
         None => None,
         Some(t) => Some(timestamp::parse_str(t).ok_or_else(|| format!("invalid timestamp {t:?}"))?),
     };
-    let text = cols
-        .index(Field::Text)
-        .and_then(|i| row.get(i))
-        .unwrap_or("");
-    let event = cols
-        .get(row, Field::Event)
-        .map(|s| Text::Owned(s.to_string()));
+    let text_col = cols.index(Field::Text);
+    let text = text_col.and_then(|i| row.get(i)).unwrap_or("");
+    let event = cols.text(row, Field::Event);
     if text.trim().is_empty() && role != Role::System && event.is_none() {
         return Err(format!("empty text for a {} message", role.as_str()));
     }
-    let owned = |f: Field| cols.get(row, f).map(|s| Text::Owned(s.to_string()));
     if conv.team.is_none() {
-        conv.team = owned(Field::Team);
+        conv.team = cols.text(row, Field::Team);
     }
     if conv.agent.is_none() {
-        conv.agent = owned(Field::Agent);
+        conv.agent = cols.text(row, Field::Agent);
     }
     if conv.channel.is_none() {
-        conv.channel = owned(Field::Channel);
+        conv.channel = cols.text(row, Field::Channel);
     }
     let internal = cols
         .get(row, Field::Internal)
         .is_some_and(|v| matches!(v.to_ascii_lowercase().as_str(), "true" | "1" | "yes"));
     conv.messages.push(Message {
         role,
-        author: owned(Field::Author),
-        name: owned(Field::Name),
-        text: Text::Owned(text.to_string()),
+        author: cols.text(row, Field::Author),
+        name: cols.text(row, Field::Name),
+        text: text_col
+            .and_then(|i| row.text(i, |s| s))
+            .unwrap_or_default(),
         ts,
         event,
         internal,
@@ -321,13 +411,15 @@ fn add_row(
 /// Lines inside a field that read like rows of the file (a role in the role
 /// column, and a timestamp in the timestamp column when there is one): the
 /// mark of a quote left open, which swallows the rows after it.
-fn swallowed_rows(cols: &Columns, row: &csv::StringRecord) -> Option<usize> {
+fn swallowed_rows<'a>(cols: &Columns, row: &impl Row<'a>) -> Option<usize> {
     // Most rows hold no line feed at all: one scan of the whole row.
-    memchr::memchr(b'\n', row.as_slice().as_bytes())?;
+    if !row.has_line_feed() {
+        return None;
+    }
     let role_col = cols.index(Field::Role)?;
     let ts_col = cols.index(Field::Timestamp);
-    let n = row
-        .iter()
+    let n = (0..row.len())
+        .filter_map(|i| row.get(i))
         .filter(|f| f.contains('\n'))
         .flat_map(|f| f.lines().skip(1))
         .filter(|line| {
@@ -368,13 +460,17 @@ mod tests {
         }
     }
 
+    /// What reading `text` gives: `id:messages` of each conversation, and
+    /// the errors.
     fn run(text: &'static str) -> (Vec<String>, Vec<String>) {
         let mut ok = Vec::new();
         let mut bad = Vec::new();
         let mut reopen = || Ok(Box::new(text.as_bytes()) as Box<dyn Read>);
-        read("t.csv", &mut reopen, &[], &mut |item| match item {
-            CsvItem::Conversation(c) => ok.push(format!("{}:{}", c.id, c.messages.len())),
-            CsvItem::Skipped(e) => bad.push(e.to_string()),
+        read(&"t.csv".into(), &mut reopen, &[], 1 << 20, &mut |batch| {
+            batch.for_each(|item, _| match item {
+                Ok(c) => ok.push(format!("{}:{}", c.id, c.messages.len())),
+                Err(e) => bad.push(e.to_string()),
+            });
         })
         .unwrap();
         (ok, bad)
@@ -407,7 +503,7 @@ mod tests {
     #[test]
     fn header_without_required_column() {
         let mut reopen = || Ok(Box::new(&b"id,who,words\n"[..]) as Box<dyn Read>);
-        let err = read("t.csv", &mut reopen, &[], &mut |_| {}).unwrap_err();
+        let err = read(&"t.csv".into(), &mut reopen, &[], 1 << 20, &mut |_| {}).unwrap_err();
         assert!(err.contains("no conversation_id column"));
         let mut reopen = || Ok(Box::new(&b"id,who,words\n1,agent,hi\n"[..]) as Box<dyn Read>);
         let map = [
@@ -416,7 +512,10 @@ mod tests {
             ("text".into(), "words".into()),
         ];
         let mut n = 0;
-        read("t.csv", &mut reopen, &map, &mut |_| n += 1).unwrap();
+        read(&"t.csv".into(), &mut reopen, &map, 1 << 20, &mut |batch| {
+            batch.for_each(|_, _| n += 1);
+        })
+        .unwrap();
         assert_eq!(n, 1);
     }
 }

@@ -3,6 +3,7 @@
 //! handed on in blocks. Records are parsed later, by the workers.
 
 pub mod csv;
+mod csv_blocks;
 mod csv_rows;
 pub mod error;
 pub mod native;
@@ -87,6 +88,8 @@ pub enum Batch {
         data: Vec<u8>,
         records: Vec<RawRecord>,
     },
+    /// CSV rows, unparsed, grouped into conversations.
+    Csv(Box<csv_blocks::Block>),
     /// Conversations already built, and records that could not be.
     Built {
         source: Arc<str>,
@@ -146,6 +149,10 @@ impl Batch {
                     }
                 }
                 crate::pool::BLOCKS.give(data);
+                None
+            }
+            Batch::Csv(block) => {
+                block.for_each(&mut each);
                 None
             }
             Batch::Built { source, items } => {
@@ -499,27 +506,13 @@ fn read_csv(
             None => Ok(open(source)?),
         }
     };
-    let mut pending = Vec::new();
-    let mut on_item = |item: csv::CsvItem| {
-        pending.push(match item {
-            csv::CsvItem::Conversation(c) => Ok(*c),
-            csv::CsvItem::Skipped(e) => Err(e),
-        });
-        if pending.len() >= 256 {
-            emit(Batch::Built {
-                source: source.name.clone(),
-                items: std::mem::take(&mut pending),
-            });
-        }
-    };
-    let result = csv::read(&source.name, &mut reopen, &opts.csv_columns, &mut on_item);
-    if !pending.is_empty() {
-        emit(Batch::Built {
-            source: source.name.clone(),
-            items: pending,
-        });
-    }
-    if let Err(msg) = result {
+    if let Err(msg) = csv::read(
+        &source.name,
+        &mut reopen,
+        &opts.csv_columns,
+        opts.block_size,
+        emit,
+    ) {
         emit(Batch::Problem(SourceError::new(
             source.name.to_string(),
             msg,
@@ -528,32 +521,22 @@ fn read_csv(
 }
 
 /// Fills `buf` with at least `want` more bytes (fewer at end of input).
-/// Returns false at end of input.
-fn fill(reader: &mut dyn Read, buf: &mut Vec<u8>, want: usize) -> Result<bool, String> {
-    let target = buf.len() + want;
+/// Returns false at end of input; after an error, `buf` holds what was read.
+fn fill(reader: &mut dyn Read, buf: &mut Vec<u8>, want: usize) -> std::io::Result<bool> {
     // Exactly: buffers are reused (see `pool`), and doubling would ratchet
-    // every one of them up.
+    // every one of them up. `read_to_end` reads into the spare room without
+    // zeroing it first, and stops at `want` without growing `buf`.
     buf.reserve_exact(want);
-    while buf.len() < target {
-        let start = buf.len();
-        buf.resize(target, 0);
-        match reader.read(&mut buf[start..]) {
-            Ok(0) => {
-                buf.truncate(start);
-                return Ok(false);
-            }
-            Ok(n) => buf.truncate(start + n),
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => buf.truncate(start),
-            Err(e) => {
-                buf.truncate(start);
-                return Err(format!(
-                    "{} (reading stopped here; everything before was scored)",
-                    io_message(&e)
-                ));
-            }
-        }
-    }
-    Ok(true)
+    let got = reader.take(want as u64).read_to_end(buf)?;
+    Ok(got == want)
+}
+
+/// A read error that ended a native input, in words.
+fn stopped(e: std::io::Error) -> String {
+    format!(
+        "{} (reading stopped here; everything before was scored)",
+        io_message(&e)
+    )
 }
 
 fn read_native(
@@ -564,7 +547,7 @@ fn read_native(
 ) -> Result<(), String> {
     let mut buf = crate::pool::BLOCKS.take();
     buf.reserve(opts.block_size + (opts.block_size >> 2));
-    let mut more = fill(&mut reader, &mut buf, opts.block_size)?;
+    let mut more = fill(&mut reader, &mut buf, opts.block_size).map_err(stopped)?;
     if buf.starts_with(b"\xEF\xBB\xBF") {
         buf.drain(..3);
     }
@@ -587,10 +570,10 @@ fn read_native(
                 match split::first_line_is_complete_value(&buf[line_start..], !more) {
                     Some(true) => break None,
                     Some(false) => break Some(Layout::Values),
-                    None => more = fill(&mut reader, &mut buf, opts.block_size)?,
+                    None => more = fill(&mut reader, &mut buf, opts.block_size).map_err(stopped)?,
                 }
             }
-            None => more = fill(&mut reader, &mut buf, opts.block_size)?,
+            None => more = fill(&mut reader, &mut buf, opts.block_size).map_err(stopped)?,
         }
     };
     match layout {
@@ -649,7 +632,7 @@ fn read_lines(
         if !more {
             return Ok(());
         }
-        more = fill(&mut reader, &mut buf, opts.block_size)?;
+        more = fill(&mut reader, &mut buf, opts.block_size).map_err(stopped)?;
     }
 }
 
@@ -689,7 +672,7 @@ fn read_values(
         if !more {
             break;
         }
-        more = fill(&mut reader, &mut buf, opts.block_size)?;
+        more = fill(&mut reader, &mut buf, opts.block_size).map_err(stopped)?;
     }
     if let Some(at) = splitter.finish() {
         let loc = error::Location {

@@ -1,0 +1,600 @@
+//! The CSV reader's second pass for the inputs the byte scan of
+//! [`csv_rows`] reads (the usual case). The reader thread only finds the
+//! rows and groups them into conversations, as the csv crate's pass 2 in
+//! `csv.rs` does; the rows go on as raw bytes, in blocks, and the workers
+//! parse them, borrowing the text from the block.
+
+use super::csv::{add_row, Columns, Field, Row, NOT_UTF8, NO_ID};
+use super::csv_rows::{self, LastRows, Scan};
+use super::error::{Location, RecordError};
+use super::{fill, io_message, Batch, Place, Record};
+use crate::model::{Conversation, Text};
+use crate::pool::BLOCKS;
+use std::collections::HashMap;
+use std::io::Read;
+use std::ops::Range;
+use std::sync::Arc;
+
+/// A row: where its bytes are in a buffer, and the line it starts on.
+#[derive(Clone, Debug)]
+struct RowAt {
+    range: Range<usize>,
+    line: u64,
+}
+
+/// What a block hands on, in input order.
+enum Unit {
+    /// A conversation: its rows are `Block::rows[rows]`, in `Block::data`
+    /// or, when it began in an earlier block, in `Block::carried[i]`.
+    Conversation {
+        rows: Range<usize>,
+        carried: Option<usize>,
+    },
+    Skipped(RecordError),
+}
+
+/// Rows of a CSV and the conversations they make, for a worker to parse.
+pub struct Block {
+    source: Arc<str>,
+    cols: Columns,
+    data: Vec<u8>,
+    /// The rows of conversations that began in earlier blocks.
+    carried: Vec<Vec<u8>>,
+    rows: Vec<RowAt>,
+    units: Vec<Unit>,
+}
+
+impl Block {
+    /// Builds the block's conversations and hands each to `each`, in order.
+    pub fn for_each(self: Box<Self>, each: &mut dyn FnMut(Record, Place)) {
+        let Block {
+            source,
+            cols,
+            data,
+            carried,
+            rows,
+            units,
+        } = *self;
+        let place = Place {
+            source: &source,
+            line: None,
+        };
+        {
+            let mut cells = Cells::default();
+            for unit in units {
+                match unit {
+                    Unit::Skipped(e) => each(Err(e), place),
+                    Unit::Conversation {
+                        rows: at,
+                        carried: i,
+                    } => {
+                        let bytes = match i {
+                            Some(i) => carried.get(i).map_or(&[][..], |c| c),
+                            None => &data,
+                        };
+                        let rows = rows.get(at).unwrap_or_default();
+                        match build(bytes, rows, &cols, &source, &mut cells) {
+                            Ok(conv) => each(Ok(&conv), place),
+                            Err(e) => each(Err(e), place),
+                        }
+                    }
+                }
+            }
+        }
+        BLOCKS.give(data);
+    }
+}
+
+/// The conversation of `rows`, or why it is skipped: its first bad row.
+fn build<'a>(
+    data: &'a [u8],
+    rows: &[RowAt],
+    cols: &Columns,
+    source: &str,
+    cells: &mut Cells<'a>,
+) -> Result<Conversation<'a>, RecordError> {
+    let mut conv = Conversation::new("");
+    conv.messages.reserve_exact(rows.len());
+    for (n, row) in rows.iter().enumerate() {
+        let error = |msg: &str| {
+            let at = Location {
+                source: source.to_string(),
+                line: row.line,
+                column: None,
+            };
+            RecordError::new(at, msg)
+        };
+        // The reader skipped rows that are not UTF-8: this does not fail.
+        let text = data
+            .get(row.range.clone())
+            .and_then(|b| std::str::from_utf8(b).ok())
+            .ok_or_else(|| error(NOT_UTF8))?;
+        cells.split(text);
+        if n == 0 {
+            conv.id = cols.text(cells, Field::ConversationId).unwrap_or_default();
+        }
+        if let Err(msg) = add_row(&mut conv, cols, cells) {
+            return Err(error(&msg).with_conversation(Some(conv.id.to_string())));
+        }
+    }
+    Ok(conv)
+}
+
+/// The cells of one row, borrowed from its block where they can be.
+#[derive(Default)]
+struct Cells<'a> {
+    text: Vec<Text<'a>>,
+    line_feed: bool,
+}
+
+impl<'a> Cells<'a> {
+    /// Splits `row`, a record as the reader's scan found it.
+    fn split(&mut self, row: &'a str) {
+        self.text.clear();
+        let bytes = row.as_bytes();
+        let body = bytes.strip_suffix(b"\n").unwrap_or(bytes);
+        self.line_feed = memchr::memchr(b'\n', body).is_some();
+        let text = &mut self.text;
+        csv_rows::scan_record(bytes, 0, true, |_, range, quoted| {
+            // Cells start and end next to ASCII bytes: `get` does not fail.
+            let cell = row.get(range).unwrap_or_default();
+            text.push(if quoted && cell.contains('"') {
+                Text::Owned(cell.replace("\"\"", "\""))
+            } else {
+                Text::Borrowed(cell)
+            });
+        });
+    }
+}
+
+impl<'a> Row<'a> for Cells<'a> {
+    fn len(&self) -> usize {
+        self.text.len()
+    }
+
+    fn get(&self, i: usize) -> Option<&str> {
+        self.text.get(i).map(|t| &**t)
+    }
+
+    fn text(&self, i: usize, part: fn(&str) -> &str) -> Option<Text<'a>> {
+        Some(match self.text.get(i)? {
+            Text::Borrowed(s) => Text::Borrowed(part(s)),
+            Text::Owned(s) => Text::Owned(part(s).to_owned()),
+        })
+    }
+
+    fn has_line_feed(&self) -> bool {
+        self.line_feed
+    }
+}
+
+/// Reads the rows of `input` (the whole CSV, header first) in blocks of
+/// about `block_size` bytes, groups them into conversations ending at the
+/// rows `last_rows` gives, and hands each block on.
+pub fn read(
+    source: &Arc<str>,
+    mut input: impl Read,
+    cols: Columns,
+    last_rows: &LastRows,
+    block_size: usize,
+    emit: &mut dyn FnMut(Batch),
+) -> Result<(), String> {
+    let Some(id_col) = cols.index(Field::ConversationId) else {
+        return Ok(()); // `Columns::resolve` requires it
+    };
+    let mut info = csv_rows::RowInfo::default();
+    let mut rows = Rows {
+        source: source.clone(),
+        cols,
+        last_rows,
+        open: HashMap::new(),
+        current: None,
+        rows: Vec::new(),
+        units: Vec::new(),
+        carried: Vec::new(),
+        row_no: 0,
+        spare_rows: Vec::new(),
+    };
+    let mut buf = BLOCKS.take();
+    let mut start = 0;
+    // A row is said to start on the line after the row before it, as the
+    // csv crate says, even when empty lines come between them.
+    let mut line = 1u64;
+    let mut blank_lines = 0;
+    let mut header = true;
+    let mut id_scratch = Vec::new();
+    let mut failure = None;
+    loop {
+        let more = match fill(&mut input, &mut buf, block_size) {
+            Ok(more) => more,
+            Err(e) => {
+                failure = Some(format!(
+                    "{} (reading stopped here; everything before was read)",
+                    io_message(&e)
+                ));
+                false
+            }
+        };
+        // Rows ending before this are UTF-8; the others are checked alone.
+        let utf8_to = match std::str::from_utf8(&buf[start..]) {
+            Ok(_) => buf.len(),
+            Err(e) => start + e.valid_up_to(),
+        };
+        loop {
+            let next = match csv_rows::scan_row(&buf, start, !more, id_col, &mut info) {
+                Scan::Record { next } => next,
+                Scan::EmptyLine { next } => {
+                    blank_lines += 1;
+                    start = next;
+                    continue;
+                }
+                Scan::NeedMore if more => break,
+                Scan::End => break,
+                // Pass 1 read every record: the input changed since.
+                Scan::NeedMore | Scan::Unusual => {
+                    failure = Some(format!(
+                        "the input changed while it was read; rows from line {line} on were not read"
+                    ));
+                    break;
+                }
+            };
+            let row = RowAt {
+                range: start..next,
+                line,
+            };
+            line += blank_lines + 1 + info.line_feeds;
+            blank_lines = 0;
+            start = next;
+            if std::mem::take(&mut header) {
+                continue;
+            }
+            let row_no = rows.row_no;
+            rows.row_no += 1;
+            let utf8 =
+                row.range.end <= utf8_to || std::str::from_utf8(&buf[row.range.clone()]).is_ok();
+            let id = (info.id.take())
+                .map(|(range, quoted)| csv_rows::unquote(&buf[range], quoted, &mut id_scratch))
+                .and_then(trimmed_id);
+            match id {
+                _ if !utf8 => rows.skip(NOT_UTF8, row.line),
+                None => rows.skip(NO_ID, row.line),
+                Some(id) => rows.add(&buf, row, id, row_no),
+            }
+        }
+        let ended = !more || failure.is_some();
+        if start == 0 && !ended {
+            continue; // a record longer than a block: read on
+        }
+        if ended {
+            rows.finish(&buf);
+        } else {
+            rows.carry(&buf[..start]);
+        }
+        // Hand on the rows read; the rest of the last one starts the next block.
+        let mut rest = BLOCKS.take();
+        rest.extend_from_slice(&buf[start..]);
+        buf.truncate(start);
+        start = 0;
+        let block = std::mem::replace(&mut buf, rest);
+        if let Some(block) = rows.block(block) {
+            emit(Batch::Csv(Box::new(block)));
+        }
+        if ended {
+            BLOCKS.give(buf);
+            return failure.map_or(Ok(()), Err);
+        }
+    }
+}
+
+/// A conversation id cell's text, trimmed as `str::trim` trims (an ASCII
+/// id without `str` checks), unless that leaves nothing.
+fn trimmed_id(cell: &[u8]) -> Option<&[u8]> {
+    let id = if cell.is_ascii() {
+        // `str::trim`'s white space in ASCII, with vertical tab.
+        let space = |b: &u8| matches!(b, b'\t' | b'\n' | 0x0B | 0x0C | b'\r' | b' ');
+        let start = cell.iter().position(|b| !space(b)).unwrap_or(cell.len());
+        let end = cell
+            .iter()
+            .rposition(|b| !space(b))
+            .map_or(start, |i| i + 1);
+        &cell[start..end]
+    } else {
+        std::str::from_utf8(cell).ok()?.trim().as_bytes()
+    };
+    (!id.is_empty()).then_some(id)
+}
+
+/// A conversation whose last row is yet to come.
+struct Pending {
+    last_row: u64,
+    /// Its rows in the block being read.
+    rows: Vec<RowAt>,
+    /// Its rows from blocks handed on already, copied out of them.
+    carried: Option<(Vec<u8>, Vec<RowAt>)>,
+}
+
+impl Pending {
+    /// Moves the rows in `data`, the block being read, to `carried`.
+    fn carry(&mut self, data: &[u8]) {
+        if self.rows.is_empty() {
+            return;
+        }
+        let (bytes, rows) = self.carried.get_or_insert_with(Default::default);
+        for row in self.rows.drain(..) {
+            let start = bytes.len();
+            bytes.extend_from_slice(data.get(row.range.clone()).unwrap_or_default());
+            rows.push(RowAt {
+                range: start..bytes.len(),
+                line: row.line,
+            });
+        }
+    }
+}
+
+/// Groups rows into conversations, each handed on at its last row, and
+/// gathers them into blocks.
+struct Rows<'l> {
+    source: Arc<str>,
+    cols: Columns,
+    last_rows: &'l LastRows,
+    /// Conversations still open, by id, but for `current`.
+    open: HashMap<Box<[u8]>, Pending>,
+    /// The conversation of the previous row, kept out of the map: rows of
+    /// one conversation usually come together.
+    current: Option<(Box<[u8]>, Pending)>,
+    /// The block being read: rows of the conversations complete in it, ...
+    rows: Vec<RowAt>,
+    /// ... what it hands on, ...
+    units: Vec<Unit>,
+    /// ... and the rows of conversations that began before it.
+    carried: Vec<Vec<u8>>,
+    /// Rows read so far.
+    row_no: u64,
+    /// Emptied `Pending::rows`, for the conversations to come.
+    spare_rows: Vec<Vec<RowAt>>,
+}
+
+/// `Rows::spare_rows` kept at most.
+const SPARE_ROWS: usize = 16;
+
+impl Rows<'_> {
+    /// Skips a row that is not one of a conversation.
+    fn skip(&mut self, why: &str, line: u64) {
+        let at = Location {
+            source: self.source.to_string(),
+            line,
+            column: None,
+        };
+        self.units.push(Unit::Skipped(RecordError::new(at, why)));
+    }
+
+    /// Adds row `row_no`, of the conversation `id`, in `data`.
+    fn add(&mut self, data: &[u8], row: RowAt, id: &[u8], row_no: u64) {
+        if self.current.as_ref().is_none_or(|(c, _)| **c != *id) {
+            if let Some((previous, pending)) = self.current.take() {
+                self.open.insert(previous, pending);
+            }
+            let opened = match self.open.remove_entry(id) {
+                Some(open) => open,
+                None => {
+                    let pending = Pending {
+                        last_row: self.last_rows.get(id).unwrap_or(row_no),
+                        rows: self.spare_rows.pop().unwrap_or_default(),
+                        carried: None,
+                    };
+                    (id.into(), pending)
+                }
+            };
+            self.current = Some(opened);
+        }
+        let Some((_, pending)) = self.current.as_mut() else {
+            return;
+        };
+        pending.rows.push(row);
+        if row_no >= pending.last_row {
+            if let Some((_, done)) = self.current.take() {
+                self.complete(done, data);
+            }
+        }
+    }
+
+    /// Hands on a conversation whose last row is read.
+    fn complete(&mut self, mut done: Pending, data: &[u8]) {
+        let first = self.rows.len();
+        let carried = if done.carried.is_some() {
+            done.carry(data);
+            let (bytes, rows) = done.carried.unwrap_or_default();
+            self.rows.extend(rows);
+            self.carried.push(bytes);
+            Some(self.carried.len() - 1)
+        } else {
+            self.rows.append(&mut done.rows);
+            if self.spare_rows.len() < SPARE_ROWS {
+                self.spare_rows.push(done.rows);
+            }
+            None
+        };
+        self.units.push(Unit::Conversation {
+            rows: first..self.rows.len(),
+            carried,
+        });
+    }
+
+    /// Copies the rows of the conversations still open out of `data`, the
+    /// block about to be handed on.
+    fn carry(&mut self, data: &[u8]) {
+        if let Some((_, pending)) = self.current.as_mut() {
+            pending.carry(data);
+        }
+        for pending in self.open.values_mut() {
+            pending.carry(data);
+        }
+    }
+
+    /// At the end of the input, hands on the conversations still open (rows
+    /// whose last-row index disagreed between passes), in id order.
+    fn finish(&mut self, data: &[u8]) {
+        if let Some((id, pending)) = self.current.take() {
+            self.open.insert(id, pending);
+        }
+        let mut rest: Vec<_> = self.open.drain().collect();
+        rest.sort_by(|a, b| a.0.cmp(&b.0));
+        for (_, pending) in rest {
+            self.complete(pending, data);
+        }
+    }
+
+    /// The block read, with what it hands on; `None` when that is nothing.
+    fn block(&mut self, data: Vec<u8>) -> Option<Block> {
+        if self.units.is_empty() {
+            BLOCKS.give(data);
+            return None;
+        }
+        Some(Block {
+            source: self.source.clone(),
+            cols: self.cols,
+            data,
+            carried: std::mem::take(&mut self.carried),
+            rows: std::mem::take(&mut self.rows),
+            units: std::mem::take(&mut self.units),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::csv::{read_records, Columns};
+    use super::super::csv_rows::{last_rows, last_rows_by_csv_crate};
+    use super::*;
+    use proptest::strategy::Strategy;
+
+    /// What the batches of a read hand on, one line each.
+    fn describe(batches: Vec<Batch>) -> Vec<String> {
+        let mut out = Vec::new();
+        for batch in batches {
+            batch.for_each(|record, _| match record {
+                Ok(conv) => out.push(format!("{conv:?}")),
+                Err(e) => out.push(format!("{e} {:?}", e.conversation)),
+            });
+        }
+        out
+    }
+
+    /// Reads `data` with the blocks of this module, `block_size` bytes at a
+    /// time; `None` when the byte scan leaves it to the csv crate.
+    fn by_blocks(data: &[u8], block_size: usize) -> Option<Vec<String>> {
+        let (cols, id_col) = header(data);
+        let last = last_rows(data, id_col).unwrap()?;
+        let mut batches = Vec::new();
+        read(&"t.csv".into(), data, cols, &last, block_size, &mut |b| {
+            batches.push(b)
+        })
+        .unwrap();
+        Some(describe(batches))
+    }
+
+    /// Reads `data` with the csv crate, as the shapes it keeps are read.
+    fn by_csv_crate(data: &'static [u8]) -> Vec<String> {
+        let (cols, id_col) = header(data);
+        let last = last_rows_by_csv_crate(data, id_col).unwrap();
+        let mut rdr = csv::ReaderBuilder::new()
+            .flexible(true)
+            .from_reader(Box::new(data) as Box<dyn Read>);
+        rdr.headers().unwrap();
+        let mut batches = Vec::new();
+        read_records(&"t.csv".into(), rdr, cols, &last, &mut |b| batches.push(b));
+        describe(batches)
+    }
+
+    fn header(data: &[u8]) -> (Columns, usize) {
+        let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(data);
+        let cols = Columns::resolve(rdr.headers().unwrap(), &[]).unwrap();
+        let id_col = cols.index(Field::ConversationId).unwrap();
+        (cols, id_col)
+    }
+
+    /// Rows of a few conversations, interleaved, with bad and odd cells:
+    /// unknown roles, bad timestamps, empty ids, too few or many cells,
+    /// quoted text with commas, line feeds, doubled quotes and rows of
+    /// their own, bytes that are not UTF-8, and empty lines.
+    /// The columns are `chat_id,role,ts,text` turned left `turn` times.
+    fn rows(turn: usize) -> impl Strategy<Value = Vec<u8>> {
+        let id = proptest::sample::select(vec!["a", "b", "c", " a", "\"b\"", "\"c\"\"\"", ""]);
+        let role = proptest::sample::select(vec!["agent", "customer", " System", "wizard", ""]);
+        let ts = proptest::sample::select(vec!["2024-01-02T03:04:05Z", "", "soon"]);
+        let text = proptest::sample::select(vec![
+            "hi",
+            "",
+            "\"a, \"\"quoted\"\" text\"",
+            "\"two\nlines\"",
+            "\"x\nb,agent,2024-01-02T03:04:05Z,y\"",
+            "caf\u{e9}",
+            "bad \u{ff}",
+            "a,extra",
+        ]);
+        let row = (id, role, ts, text).prop_map(move |(id, role, ts, text)| {
+            let text = text.replace('\u{ff}', "\u{1}");
+            let mut cells = [id, role, ts, &text];
+            cells.rotate_left(turn);
+            let mut row = cells.join(",").into_bytes();
+            // U+0001 stands for a byte that is not UTF-8.
+            for b in &mut row {
+                if *b == 1 {
+                    *b = 0xff;
+                }
+            }
+            row
+        });
+        let line = proptest::prop_oneof![
+            6 => row,
+            1 => proptest::strategy::Just(Vec::new()),
+            1 => proptest::strategy::Just(b"c,agent".to_vec()),
+        ];
+        (proptest::collection::vec(line, 0..12), proptest::bool::ANY).prop_map(
+            move |(lines, end)| {
+                let mut header = ["chat_id", "role", "ts", "text"];
+                header.rotate_left(turn);
+                let mut data = format!("{}\n", header.join(",")).into_bytes();
+                data.extend(lines.join(&b'\n'));
+                if end {
+                    data.push(b'\n');
+                }
+                data
+            },
+        )
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn reads_as_the_csv_crate_does(
+            data in (0usize..4).prop_flat_map(rows),
+            block_size in 1usize..80,
+        ) {
+            let data: &'static [u8] = Box::leak(data.into_boxed_slice());
+            let fast = by_blocks(data, block_size);
+            proptest::prop_assert!(fast.is_some(), "left to the csv crate");
+            proptest::prop_assert_eq!(fast.unwrap(), by_csv_crate(data));
+        }
+    }
+
+    #[test]
+    fn a_row_after_empty_lines_is_placed_as_the_csv_crate_places_it() {
+        // The csv crate says such a row starts on the line after the row
+        // before it; reports keep saying so.
+        let data = b"chat_id,role,text\n\n\na,agent,not \xff UTF-8\n\nb,wizard,x\n";
+        let got = by_blocks(data, 1 << 20).unwrap();
+        assert_eq!(got, by_csv_crate(data));
+        assert!(got[0].starts_with("t.csv:2: row skipped"), "{got:?}");
+        assert!(got[1].starts_with("t.csv:5: unknown role"), "{got:?}");
+    }
+
+    #[test]
+    fn conversations_across_blocks_keep_their_rows() {
+        let data = b"chat_id,role,text\na,agent,one\nb,customer,\"two\nlines\"\na,customer,three\nb,agent,four\n";
+        for block_size in [1, 7, 30, 1 << 20] {
+            let got = by_blocks(data, block_size).unwrap();
+            assert_eq!(got, by_csv_crate(data), "block size {block_size}");
+            assert_eq!(got.len(), 2);
+        }
+    }
+}
