@@ -10,20 +10,19 @@
 //! csv crate instead.
 
 use std::collections::HashMap;
-use std::hash::{BuildHasher, RandomState};
+use std::hash::{Hash, Hasher};
 use std::io::Read;
 use std::ops::Range;
-use std::sync::OnceLock;
 
 /// Each conversation id's last row (rows counted from 0 after the header).
 ///
 /// This map is the only memory pass 2 keeps for every conversation of the
 /// input, so ids are kept as 64-bit hashes, not as bytes: 500 MB of CSV
 /// (190 000 conversations) then takes 4 MB rather than 12. The hash is
-/// SipHash with keys drawn at random once per process, so no input can
-/// aim at a collision; two ids of one input share a hash with odds of
-/// about n²/2⁶⁵ (one in 10⁹ for 200 000 ids), and would then share a last
-/// row.
+/// SipHash with fixed keys, so every run of an input gives the same output;
+/// two ids of one input share a hash with odds of about n²/2⁶⁵ (one in 10⁹
+/// for 200 000 ids), and would then share a last row, which can move where
+/// the earlier of the two appears in the output.
 #[derive(Debug, Default, PartialEq)]
 pub struct LastRows {
     rows: HashMap<u64, u64>,
@@ -40,10 +39,11 @@ impl LastRows {
     }
 }
 
-/// An id's hash, with the keys of this process.
+/// An id's hash: the same in every run.
 fn hash(id: &[u8]) -> u64 {
-    static KEYS: OnceLock<RandomState> = OnceLock::new();
-    KEYS.get_or_init(RandomState::new).hash_one(id)
+    let mut h = std::hash::DefaultHasher::new();
+    id.hash(&mut h);
+    h.finish()
 }
 
 /// Collects the last row of each id, touching the map once per run of
