@@ -71,19 +71,48 @@ impl Splitter {
     /// Scans `buf` from where the last call stopped, pushing complete records.
     pub fn scan(&mut self, buf: &[u8], out: &mut Vec<Span>) {
         while self.pos < buf.len() {
-            let b = buf[self.pos];
-            if self.current.is_some() {
-                self.scan_record_byte(b, out);
-            } else {
-                self.scan_between(b);
+            if self.in_string && !self.escape && self.current.is_some() {
+                // The bytes of a string up to its next quote or backslash
+                // change nothing but the position: skip them in one go
+                // (memchr), not byte by byte. They are most of a record.
+                let rest = &buf[self.pos..];
+                let plain = memchr::memchr2(b'"', b'\\', rest).unwrap_or(rest.len());
+                if plain > 0 {
+                    self.pass_over(&rest[..plain]);
+                    self.pos += plain;
+                    continue;
+                }
             }
-            if b == b'\n' {
-                self.line += 1;
-                self.column = 1;
-            } else if (b & 0xC0) != 0x80 {
-                self.column += 1;
+            self.scan_byte(buf[self.pos], out);
+        }
+    }
+
+    /// Scans the byte at `pos`.
+    fn scan_byte(&mut self, b: u8, out: &mut Vec<Span>) {
+        if self.current.is_some() {
+            self.scan_record_byte(b, out);
+        } else {
+            self.scan_between(b);
+        }
+        if b == b'\n' {
+            self.line += 1;
+            self.column = 1;
+        } else if (b & 0xC0) != 0x80 {
+            self.column += 1;
+        }
+        self.pos += 1;
+    }
+
+    /// Moves the line and column past `bytes` as [`Self::scan_byte`] would,
+    /// counting characters (bytes that do not continue one) in bulk.
+    fn pass_over(&mut self, bytes: &[u8]) {
+        let chars = |b: &[u8]| b.iter().filter(|&&b| (b & 0xC0) != 0x80).count() as u64;
+        match memchr::memrchr(b'\n', bytes) {
+            Some(last) => {
+                self.line += memchr::memchr_iter(b'\n', bytes).count() as u64;
+                self.column = 1 + chars(&bytes[last + 1..]);
             }
-            self.pos += 1;
+            None => self.column += chars(bytes),
         }
     }
 
@@ -219,6 +248,44 @@ mod tests {
         }
         let cut = s.finish();
         (records, s.errors.clone(), cut)
+    }
+
+    /// `Splitter::scan` without its skipping of string bytes: byte by byte.
+    fn split_bytewise(
+        layout: Layout,
+        text: &[u8],
+    ) -> (Vec<Span>, Vec<StructureError>, Option<RecordStart>) {
+        let mut s = Splitter::new(layout, 1);
+        let mut out = Vec::new();
+        while s.pos < text.len() {
+            s.scan_byte(text[s.pos], &mut out);
+        }
+        let cut = s.finish();
+        (out, s.errors.clone(), cut)
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn skipping_string_bytes_changes_nothing(
+            text in "[\\[\\]{}\"\\\\ ,:\n\tae1é😀]{0,60}",
+            chunk in 1usize..20,
+            array in proptest::bool::ANY,
+        ) {
+            let layout = if array { Layout::Array } else { Layout::Values };
+            let (spans, errors, cut) = split_bytewise(layout, text.as_bytes());
+            // Fed in pieces, as the reader does.
+            let mut s = Splitter::new(layout, 1);
+            let mut got = Vec::new();
+            let mut end = 0;
+            while end < text.len() {
+                end = (end + chunk).min(text.len());
+                s.scan(&text.as_bytes()[..end], &mut got);
+            }
+            let got_cut = s.finish();
+            proptest::prop_assert_eq!(got, spans);
+            proptest::prop_assert_eq!(&s.errors, &errors);
+            proptest::prop_assert_eq!(got_cut, cut);
+        }
     }
 
     #[test]
