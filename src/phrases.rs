@@ -269,16 +269,18 @@ impl Automaton {
             let row = rows[next];
             next += 1;
             for (_, child) in children(row) {
+                // Links down to the next row, or to a leaf.
                 let mut state = child;
-                while !is_row(state) {
+                loop {
+                    if is_row(state) {
+                        rows.push(state);
+                        break;
+                    }
                     links.push(state);
                     match children(state).next() {
                         Some((_, only)) => state = only,
                         None => break,
                     }
-                }
-                if is_row(state) {
-                    rows.push(state);
                 }
             }
         }

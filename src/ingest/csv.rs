@@ -288,11 +288,7 @@ pub(super) fn read_records(
             Err(e) => e.position().map_or(rdr.position().line(), |p| p.line()),
             Ok(_) => srec.position().map_or(rdr.position().line(), |p| p.line()),
         };
-        let loc = || Location {
-            source: source.to_string(),
-            line,
-            column: None,
-        };
+        let loc = || Location::line(source, line);
         match result {
             Ok(false) => break,
             Ok(true) => {}

@@ -96,14 +96,7 @@ fn build<'a>(
     let mut conv = Conversation::new("");
     conv.messages.reserve_exact(rows.len());
     for (n, row) in rows.iter().enumerate() {
-        let error = |msg: &str| {
-            let at = Location {
-                source: source.to_string(),
-                line: row.line,
-                column: None,
-            };
-            RecordError::new(at, msg)
-        };
+        let error = |msg: &str| RecordError::new(Location::line(source, row.line), msg);
         // The reader skipped rows that are not UTF-8: this does not fail.
         let text = data
             .get(row.range.clone())
@@ -360,11 +353,7 @@ const SPARE_ROWS: usize = 16;
 impl Rows<'_> {
     /// Skips a row that is not one of a conversation.
     fn skip(&mut self, why: &str, line: u64) {
-        let at = Location {
-            source: self.source.to_string(),
-            line,
-            column: None,
-        };
+        let at = Location::line(&self.source, line);
         self.units.push(Unit::Skipped(RecordError::new(at, why)));
     }
 

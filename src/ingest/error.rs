@@ -17,6 +17,17 @@ pub struct Location {
     pub column: Option<u64>,
 }
 
+impl Location {
+    /// A whole line of `source` (no column).
+    pub fn line(source: &str, line: u64) -> Location {
+        Location {
+            source: source.to_string(),
+            line,
+            column: None,
+        }
+    }
+}
+
 impl fmt::Display for Location {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.column {
