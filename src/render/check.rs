@@ -1,7 +1,7 @@
 //! `check`: one diagnostic per finding, like a compiler's, with the message
 //! text and the offending words underlined, and a help line.
 
-use super::terminal::{fit, sanitize, width, Painted, Style};
+use super::terminal::{fit, is_printable_ascii, sanitize, width, Painted, Style};
 use super::{CheckFormat, Renderer};
 use crate::ingest::Place;
 use crate::model::Conversation;
@@ -36,30 +36,31 @@ impl CheckRenderer {
         f: &ReportedFinding,
         out: &mut Vec<u8>,
     ) {
+        // Written byte by byte rather than with `write!`: this runs for
+        // every finding, and the formatting machinery was most of its cost.
         let meta = &REGISTRY[r.rule].meta;
-        let _ = writeln!(
-            out,
-            "{}{} {}",
-            self.severity(r.severity),
-            self.style.bold(&format!("[{}]:", meta.id)),
-            self.style.bold(&sanitize(&f.note))
-        );
+        self.severity(r.severity).push_to(out);
+        self.style.bold(meta.id).push_around("[", "]:", out);
+        out.push(b' ');
+        self.style.bold(&sanitize(&f.note)).push_to(out);
+        out.push(b'\n');
         let msg = conv.messages.get(f.message);
-        let _ = write!(
-            out,
-            "{} {} conversation {} message {}",
-            self.style.blue(" -->"),
-            sanitize(source),
-            sanitize(card.id),
-            f.message
-        );
+        self.style.blue(" -->").push_to(out);
+        for part in [" ", &sanitize(source), " conversation ", &sanitize(card.id)] {
+            out.extend_from_slice(part.as_bytes());
+        }
+        out.extend_from_slice(b" message ");
+        out.extend_from_slice(itoa::Buffer::new().format(f.message).as_bytes());
         if let Some(m) = msg {
-            let _ = write!(out, " ({}", m.role.as_str());
+            out.extend_from_slice(b" (");
+            out.extend_from_slice(m.role.as_str().as_bytes());
             if let Some(who) = m.name.as_deref().or(m.author.as_deref()) {
-                let _ = write!(out, " {}", sanitize(who));
+                out.push(b' ');
+                out.extend_from_slice(sanitize(who).as_bytes());
             }
             if let Some(ts) = m.ts {
-                let _ = write!(out, ", {}", timestamp::format(ts));
+                out.extend_from_slice(b", ");
+                out.extend_from_slice(timestamp::format(ts).as_bytes());
             }
             out.push(b')');
         }
@@ -67,24 +68,32 @@ impl CheckRenderer {
         let gutter = self.style.blue("  |");
         if let Some(m) = msg {
             let (line, under) = excerpt_line(&m.text, f.start.zip(f.end));
-            let _ = writeln!(out, "{gutter}");
-            let _ = writeln!(out, "{gutter} {line}");
+            gutter.push_to(out);
+            out.push(b'\n');
+            gutter.push_to(out);
+            out.push(b' ');
+            out.extend_from_slice(line.as_bytes());
+            out.push(b'\n');
             if let Some((col, len)) = under {
-                let marks = format!("{}{}", " ".repeat(col), "^".repeat(len.max(1)));
-                let colored = match r.severity {
+                let mut marks = String::with_capacity(col + len.max(1));
+                marks.extend(std::iter::repeat_n(' ', col));
+                marks.extend(std::iter::repeat_n('^', len.max(1)));
+                gutter.push_to(out);
+                out.push(b' ');
+                match r.severity {
                     Severity::Error => self.style.red(&marks),
                     Severity::Warning => self.style.yellow(&marks),
-                };
-                let _ = writeln!(out, "{gutter} {colored}");
+                }
+                .push_to(out);
+                out.push(b'\n');
             }
         }
-        let _ = writeln!(
-            out,
-            "{} {} {}\n",
-            self.style.blue("  ="),
-            self.style.bold("help:"),
-            meta.help
-        );
+        self.style.blue("  =").push_to(out);
+        out.push(b' ');
+        self.style.bold("help:").push_to(out);
+        out.push(b' ');
+        out.extend_from_slice(meta.help.as_bytes());
+        out.extend_from_slice(b"\n\n");
     }
 
     fn concise(
@@ -95,16 +104,15 @@ impl CheckRenderer {
         f: &ReportedFinding,
         out: &mut Vec<u8>,
     ) {
-        let _ = writeln!(
-            out,
-            "{}: {}#{} {}[{}]: {}",
-            sanitize(source),
-            sanitize(card.id),
-            f.message,
-            self.severity(r.severity),
-            r.id(),
-            sanitize(&f.note)
-        );
+        for part in [&sanitize(source), ": ", &sanitize(card.id), "#"] {
+            out.extend_from_slice(part.as_bytes());
+        }
+        out.extend_from_slice(itoa::Buffer::new().format(f.message).as_bytes());
+        out.push(b' ');
+        self.severity(r.severity).push_to(out);
+        for part in ["[", r.id(), "]: ", &sanitize(&f.note), "\n"] {
+            out.extend_from_slice(part.as_bytes());
+        }
     }
 }
 
@@ -123,6 +131,15 @@ fn excerpt_line(text: &str, span: Option<(usize, usize)>) -> (String, Option<(us
         return (fit(&sanitize(line), LINE_WIDTH), None);
     };
     let (s, e) = (s - line_start, e.min(line_end) - line_start);
+    if is_printable_ascii(line) {
+        ascii_excerpt(line, s, e)
+    } else {
+        any_excerpt(line, s, e)
+    }
+}
+
+/// [`excerpt_line`] for the span `s..e` of `line`, whatever its characters.
+fn any_excerpt(line: &str, s: usize, e: usize) -> (String, Option<(usize, usize)>) {
     // Start the window a little before the span when the line is long.
     let before = sanitize(&line[..s]);
     let mut shown_before = before.to_string();
@@ -147,6 +164,28 @@ fn excerpt_line(text: &str, span: Option<(usize, usize)>) -> (String, Option<(us
         LINE_WIDTH.max(col + width(&words)),
     );
     (shown, Some((col, width(&words))))
+}
+
+/// [`excerpt_line`] for a line of printable ASCII (most lines), where
+/// nothing needs escaping and each byte is one column: the same text, cut
+/// once instead of assembled from pieces.
+fn ascii_excerpt(line: &str, s: usize, e: usize) -> (String, Option<(usize, usize)>) {
+    let keep = LINE_WIDTH / 3;
+    let (prefix, shown_from) = if s > keep { ("…", s - keep) } else { ("", 0) };
+    let col = usize::from(!prefix.is_empty()) + s - shown_from;
+    let words = e - s;
+    let max = LINE_WIDTH.max(col + words);
+    let mut shown = String::with_capacity(max + 2 * '…'.len_utf8());
+    shown.push_str(prefix);
+    if col + line.len() - s <= max {
+        shown.push_str(&line[shown_from..]);
+    } else {
+        // As `fit` cuts: max - 1 columns, then the ellipsis.
+        let room = max - 1 - usize::from(!prefix.is_empty());
+        shown.push_str(&line[shown_from..shown_from + room]);
+        shown.push('…');
+    }
+    (shown, Some((col, words)))
 }
 
 impl Renderer for CheckRenderer {
@@ -187,7 +226,7 @@ impl Renderer for CheckRenderer {
 
 #[cfg(test)]
 mod tests {
-    use super::excerpt_line;
+    use super::{any_excerpt, ascii_excerpt, excerpt_line};
 
     #[test]
     fn underlines_the_words_on_their_line() {
@@ -206,5 +245,18 @@ mod tests {
             &line.chars().skip(col).take(len).collect::<String>(),
             "NEVER"
         );
+    }
+
+    proptest::proptest! {
+        /// The printable-ASCII path cuts a line as the general one does.
+        #[test]
+        fn ascii_lines_are_cut_like_any_other(
+            line in "[ -~]{0,320}",
+            a in 0usize..320,
+            b in 0usize..320,
+        ) {
+            let (s, e) = (a.min(b).min(line.len()), a.max(b).min(line.len()));
+            proptest::prop_assert_eq!(ascii_excerpt(&line, s, e), any_excerpt(&line, s, e));
+        }
     }
 }

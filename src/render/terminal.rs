@@ -46,6 +46,29 @@ pub struct Painted<'a> {
     text: &'a str,
 }
 
+impl Painted<'_> {
+    /// Appends the text, painted: the bytes `Display` writes, without the
+    /// formatting machinery (`check` writes several of these per finding).
+    pub fn push_to(&self, out: &mut Vec<u8>) {
+        self.push_around("", "", out);
+    }
+
+    /// Appends `before`, the text and `after`, painted as one run.
+    pub fn push_around(&self, before: &str, after: &str, out: &mut Vec<u8>) {
+        if let Some(code) = self.code {
+            out.extend_from_slice(b"\x1b[");
+            out.extend_from_slice(code.as_bytes());
+            out.push(b'm');
+        }
+        out.extend_from_slice(before.as_bytes());
+        out.extend_from_slice(self.text.as_bytes());
+        out.extend_from_slice(after.as_bytes());
+        if self.code.is_some() {
+            out.extend_from_slice(b"\x1b[0m");
+        }
+    }
+}
+
 impl std::fmt::Display for Painted<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self.code {
@@ -66,7 +89,7 @@ fn is_unsafe(c: char) -> bool {
 /// tabs and line breaks become spaces.
 pub fn sanitize(s: &str) -> Cow<'_, str> {
     // Printable ASCII, the usual case, needs no look at characters.
-    if s.bytes().all(|b| (0x20..0x7f).contains(&b)) || !s.chars().any(is_unsafe) {
+    if is_printable_ascii(s) || !s.chars().any(is_unsafe) {
         return Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len() + 8);
@@ -80,6 +103,14 @@ pub fn sanitize(s: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// Whether `s` is all printable ASCII: safe as it is, one column a byte.
+pub fn is_printable_ascii(s: &str) -> bool {
+    // No early exit: the compiler tests many bytes at once.
+    s.bytes().fold(true, |printable, b| {
+        printable & (b.wrapping_sub(0x20) < 0x5f)
+    })
+}
+
 /// Display width of a (sanitised) string.
 pub fn width(s: &str) -> usize {
     s.chars().map(|c| c.width().unwrap_or(0)).sum()
@@ -87,6 +118,13 @@ pub fn width(s: &str) -> usize {
 
 /// `s` cut to at most `max` display columns, with an ellipsis when cut.
 pub fn fit(s: &str, max: usize) -> String {
+    if is_printable_ascii(s) {
+        // One column a byte.
+        return match s.get(..max.saturating_sub(1)) {
+            Some(kept) if s.len() > max => format!("{kept}…"),
+            _ => s.to_string(),
+        };
+    }
     if width(s) <= max {
         return s.to_string();
     }
@@ -140,6 +178,17 @@ mod tests {
         assert!(!safe.chars().any(is_unsafe), "{safe}");
         assert_eq!(safe, "hi \\u{1b}[31mRED\\u{1b}[0m \\u{202e}txt.exe\\u{7}");
         assert!(matches!(sanitize("plain"), Cow::Borrowed(_)));
+    }
+
+    proptest::proptest! {
+        /// Printable ASCII is cut as the general path cuts it.
+        #[test]
+        fn ascii_fits_like_any_text(s in "[ -~]{0,40}", max in 0usize..45) {
+            // The general path, forced: a zero-width joiner adds no column.
+            let general = fit(&format!("{s}\u{200d}"), max);
+            let general = general.replace('\u{200d}', "");
+            proptest::prop_assert_eq!(fit(&s, max), general);
+        }
     }
 
     #[test]
