@@ -64,11 +64,12 @@ struct Dfa {
     /// Each byte's class: bytes that the trie tells apart.
     class: [u8; 256],
     /// The next state, by state and class: a state is the offset of its row
-    /// (`ROW` classes wide).
-    next: Vec<u16>,
+    /// (`ROW` classes wide). It has a cell for every `u16` state plus `u8`
+    /// class, so that indexing it needs no bounds check in the scan's loop.
+    next: Box<[u16; TABLE]>,
     /// The first state (row offset) in which a start word ends: those come
     /// last.
-    first_accept: usize,
+    first_accept: u16,
     /// The kinds whose start words end in each of those states.
     accept: Vec<Candidates>,
 }
@@ -76,9 +77,14 @@ struct Dfa {
 /// Most byte classes (the width of a row of the DFA).
 const ROW: usize = 32;
 
+/// The size of [`Dfa::next`]: any `u16` plus any `u8`.
+const TABLE: usize = (1 << 16) + 256;
+
 /// The state for a non-ASCII byte (the DFA gives up), and the first state.
 const GIVE_UP: u16 = 0;
 const START: u16 = 1;
+/// The first state as a row offset.
+const START_ROW: u16 = START * ROW as u16;
 
 /// The first byte classes: non-ASCII, white space, other non-word bytes
 /// and other word bytes (those not in the trie).
@@ -205,7 +211,8 @@ impl Dfa {
         for (i, &s) in order.iter().enumerate() {
             offset[s] = u16::try_from(i * ROW).ok()?;
         }
-        let mut rows = vec![GIVE_UP; states.len() * ROW];
+        // Every offset fits a u16, so the rows fit the table.
+        let mut rows: Box<[u16; TABLE]> = vec![GIVE_UP; TABLE].try_into().ok()?;
         for (i, &s) in order.iter().enumerate() {
             for c in 0..classes {
                 rows[i * ROW + c] = offset[next[s * classes + c] as usize];
@@ -218,7 +225,7 @@ impl Dfa {
         Some(Dfa {
             class,
             next: rows,
-            first_accept: first * ROW,
+            first_accept: u16::try_from(first * ROW).ok()?,
             accept: order[first..].iter().map(|&s| kinds[s]).collect(),
         })
     }
@@ -226,30 +233,55 @@ impl Dfa {
     /// The kinds whose start words ASCII text `b` holds; `None` for text
     /// that is not ASCII.
     fn run(&self, b: &[u8]) -> Option<Candidates> {
-        let mut state = START as usize * ROW;
+        let mut state = START_ROW;
         let (mut asks, mut nouns) = (0, 0);
         for &x in b {
-            state = self.next[state + self.class[x as usize] as usize] as usize;
+            state = self.step(state, x);
             if state >= self.first_accept {
-                let a = self.accept[(state - self.first_accept) / ROW];
+                let a = self.accepted(state);
                 asks |= a.asks;
                 nouns |= a.nouns;
             }
         }
-        (state != GIVE_UP as usize).then_some(Candidates { asks, nouns })
+        (state != GIVE_UP).then_some(Candidates { asks, nouns })
     }
 
     /// See [`Literals::ends`].
-    fn ends(&self, b: &[u8]) -> Option<Vec<(usize, Candidates)>> {
-        let mut state = START as usize * ROW;
-        let mut out = Vec::new();
-        for (i, &x) in b.iter().enumerate() {
-            state = self.next[state + self.class[x as usize] as usize] as usize;
-            if state >= self.first_accept {
-                out.push((i, self.accept[(state - self.first_accept) / ROW]));
+    fn ends(&self, b: &[u8], out: &mut Vec<(usize, Candidates)>) -> bool {
+        out.clear();
+        let (mut at, mut state) = (0, START_ROW);
+        loop {
+            let (i, next) = self.to_accept(&b[at..], state);
+            state = next;
+            if i == b.len() - at {
+                return state != GIVE_UP;
             }
+            out.push((at + i, self.accepted(state)));
+            at += i + 1;
         }
-        (state != GIVE_UP as usize).then_some(out)
+    }
+
+    /// Runs `b` from `state` up to the first byte where a start word ends:
+    /// its offset (`b.len()` if none) and the state after it. Not inlined:
+    /// its loop, on its own, keeps all its values in registers (most
+    /// messages are read in this one loop, from start to end).
+    #[inline(never)]
+    fn to_accept(&self, b: &[u8], mut state: u16) -> (usize, u16) {
+        let at = b.iter().position(|&x| {
+            state = self.step(state, x);
+            state >= self.first_accept
+        });
+        (at.unwrap_or(b.len()), state)
+    }
+
+    /// The state after `state` reads byte `x`.
+    fn step(&self, state: u16, x: u8) -> u16 {
+        self.next[usize::from(state) + usize::from(self.class[usize::from(x)])]
+    }
+
+    /// The kinds whose start words end in accepting state `state`.
+    fn accepted(&self, state: u16) -> Candidates {
+        self.accept[usize::from((state - self.first_accept) / ROW as u16)]
     }
 }
 
@@ -346,7 +378,7 @@ impl Literals {
     }
 
     /// Where the start words that ASCII text `t` holds end: the offset of
-    /// their last byte and their kinds, in order; `None` when `t` is not
+    /// their last byte and their kinds, in order. Not found when `t` is not
     /// ASCII (or there is no DFA).
     ///
     /// A sentence of a message (see [`crate::text::sentences`]) holds a
@@ -355,8 +387,11 @@ impl Literals {
     /// the sentence is one in the message, and the DFA, which runs every
     /// word start's path, meets in the message every path it meets in the
     /// sentence (and perhaps more).
-    pub fn ends(&self, t: &str) -> Option<Vec<(usize, Candidates)>> {
-        self.dfa.as_ref()?.ends(t.as_bytes())
+    ///
+    /// They go to `out` (cleared first: one buffer serves every message);
+    /// `false` when they could not be found.
+    pub fn ends(&self, t: &str, out: &mut Vec<(usize, Candidates)>) -> bool {
+        self.dfa.as_ref().is_some_and(|d| d.ends(t.as_bytes(), out))
     }
 
     /// The kinds of the start words of `ends` (see [`Self::ends`]) that end
@@ -441,7 +476,7 @@ impl Literals {
 }
 
 /// Whether ASCII byte `b` is white space to `\s`.
-fn is_space(b: u8) -> bool {
+pub fn is_space(b: u8) -> bool {
     matches!(b, b'\t' | b'\n' | 0x0B | 0x0C | b'\r' | b' ')
 }
 

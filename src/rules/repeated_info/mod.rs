@@ -10,7 +10,7 @@ use crate::phrase_list;
 use crate::phrases::{ListDef, ListId, Matcher};
 use crate::text;
 use literals::{Candidates, Literals};
-use regex::{Regex, RegexBuilder};
+use regex::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
 use serde::Deserialize;
 use std::ops::Range;
 
@@ -62,8 +62,18 @@ const NEGATION: &str = r"(?i)(\b(not|never|no need|without)\b|n't\b|\bdont\b)";
 const CHANNEL: &str = r"(?i)\b(send|drop|shoot|write|give|leave) (us|me) (an?|a quick|another) $";
 
 /// "a different date", "another email": asks for a new value, not a repeat.
-const OTHER_VALUE: &str =
-    r"(?i)\b(different|another|other|new|alternative|alternate|second|backup|spare)\s+(\w+\s+)?$";
+/// The regex: `(?i)\b(WORD|...)\s+(\w+\s+)?$` (see [`other_value`]).
+const OTHER_VALUE_WORDS: &[&str] = &[
+    "different",
+    "another",
+    "other",
+    "new",
+    "alternative",
+    "alternate",
+    "second",
+    "backup",
+    "spare",
+];
 
 /// A verb: a sentence without one is a fragment ("Name of the hospital",
 /// "Account number and PIN please"), read as a request for its nouns.
@@ -216,7 +226,7 @@ struct RepeatedInfo {
     request: Regex,
     cue: Regex,
     negation: Regex,
-    /// [`OTHER_VALUE`] or [`CHANNEL`] (one regex: one search instead of
+    /// [`OTHER_VALUE_WORDS`] or [`CHANNEL`] (one regex: one search instead of
     /// two).
     other_value_or_channel: Regex,
     verb: Regex,
@@ -232,18 +242,54 @@ struct RepeatedInfo {
     /// A reply that is no bare value: a non-answer, a yes or no, or a
     /// statement (one regex for the three: one search instead of three).
     not_bare: Regex,
+    all_gives: AllGives,
+}
+
+/// Every kind's `gives` as one set: one search of a message tells all the
+/// kinds it gives, where a bare reply would otherwise be searched once per
+/// kind.
+struct AllGives {
+    set: RegexSet,
+    /// The kind of each pattern of `set`.
+    kinds: Vec<usize>,
+}
+
+impl AllGives {
+    /// `gives`: each kind's `gives` joined (see [`joined`]), if it has any.
+    fn new(gives: &[Option<String>]) -> AllGives {
+        let (kinds, patterns): (Vec<usize>, Vec<String>) = gives
+            .iter()
+            .enumerate()
+            .filter_map(|(k, g)| Some((k, ascii_boundaries(g.as_ref()?))))
+            .unzip();
+        let set = RegexSetBuilder::new(patterns)
+            .build()
+            .unwrap_or_else(|e| panic!("rules/repeated-info/kinds.toml: {e}"));
+        AllGives { set, kinds }
+    }
 }
 
 fn alternation(patterns: &[String], case_insensitive: bool) -> Option<Regex> {
+    Some(compile(&joined(patterns)?, case_insensitive))
+}
+
+/// `patterns` as one alternation; `None` when there are none.
+fn joined(patterns: &[String]) -> Option<String> {
     if patterns.is_empty() {
         return None;
     }
-    let joined = patterns
-        .iter()
-        .map(|p| format!("(?:{p})"))
-        .collect::<Vec<_>>()
-        .join("|");
-    Some(compile(&joined, case_insensitive))
+    Some(
+        patterns
+            .iter()
+            .map(|p| format!("(?:{p})"))
+            .collect::<Vec<_>>()
+            .join("|"),
+    )
+}
+
+/// The regex of [`OTHER_VALUE_WORDS`].
+fn other_value() -> String {
+    format!(r"(?i)\b({})\s+(\w+\s+)?$", OTHER_VALUE_WORDS.join("|"))
 }
 
 /// Lets a space in a pattern match any run of white space ("can  i").
@@ -311,17 +357,21 @@ impl RepeatedInfo {
         // the rest.
         std::thread::scope(|scope| {
             let kinds = scope.spawn(move || {
-                defs.into_iter()
-                    .map(|(k, nouns, gives)| Kind {
+                let gives: Vec<Option<String>> = defs.iter().map(|(_, _, g)| joined(g)).collect();
+                let kinds = defs
+                    .into_iter()
+                    .zip(&gives)
+                    .map(|((k, nouns, _), gives)| Kind {
                         nouns: alternation(&nouns, true),
                         asks: alternation(&k.asks, true),
-                        gives: alternation(&gives, false),
+                        gives: gives.as_deref().map(|g| compile(g, false)),
                         scope: k.scope,
                         personal: k.personal,
                         closed: k.closed,
                         name: k.name,
                     })
-                    .collect()
+                    .collect();
+                (kinds, AllGives::new(&gives))
             });
             RepeatedInfo::compile(matcher, &patterns, &all_nouns, || {
                 kinds.join().expect("compiling the kinds does not panic")
@@ -334,7 +384,7 @@ impl RepeatedInfo {
         matcher: &Matcher,
         patterns: &[(Vec<String>, Vec<String>)],
         all_nouns: &[String],
-        kinds: impl FnOnce() -> Vec<Kind>,
+        kinds: impl FnOnce() -> (Vec<Kind>, AllGives),
     ) -> RepeatedInfo {
         let mut rule = RepeatedInfo {
             kinds: Vec::new(),
@@ -347,7 +397,7 @@ impl RepeatedInfo {
             cue: compile(&spaced(CUE), false),
             negation: compile(&spaced(NEGATION), false),
             other_value_or_channel: compile(
-                &format!("(?:{OTHER_VALUE})|(?:{})", spaced(CHANNEL)),
+                &format!("(?:{})|(?:{})", other_value(), spaced(CHANNEL)),
                 false,
             ),
             verb: compile(VERB, false),
@@ -369,9 +419,22 @@ impl RepeatedInfo {
                 &format!("(?:{})|(?:{YES_NO})|(?:{STATEMENT})", spaced(NON_ANSWER)),
                 false,
             ),
+            all_gives: AllGives {
+                set: RegexSet::empty(),
+                kinds: Vec::new(),
+            },
         };
-        rule.kinds = kinds();
+        (rule.kinds, rule.all_gives) = kinds();
         rule
+    }
+
+    /// The kinds whose `gives` match `t`.
+    fn kinds_given(&self, t: &str) -> KindSet {
+        let all = &self.all_gives;
+        all.set
+            .matches(t)
+            .iter()
+            .fold(0, |set, p| set | 1 << all.kinds[p])
     }
 }
 
@@ -409,13 +472,19 @@ impl RepeatedInfo {
     }
 
     /// The requests for information in `t`, whose sentences `sentences`
-    /// gives (asked only when `t` may name a kind).
-    fn asks<'a>(&self, t: &str, sentences: impl FnOnce() -> &'a [Range<usize>]) -> Vec<Ask> {
+    /// gives (asked only when `t` may name a kind). `ends`: a buffer for
+    /// [`Literals::ends`], kept from message to message.
+    fn asks<'a>(
+        &self,
+        t: &str,
+        sentences: impl FnOnce() -> &'a [Range<usize>],
+        ends: &mut Vec<(usize, Candidates)>,
+    ) -> Vec<Ask> {
         let mut out: Vec<Ask> = Vec::new();
         // The start words of the whole message, when it is ASCII: most
         // messages have none, and need no sentences.
-        let ends = self.literals.ends(t);
-        if let Some(ends) = &ends {
+        let ends = self.literals.ends(t, ends).then_some(&*ends);
+        if let Some(ends) = ends {
             if self.literals.ending_in(ends, 0..t.len()).any() == 0 {
                 return out;
             }
@@ -424,7 +493,7 @@ impl RepeatedInfo {
         let mut quoted: Option<Vec<Range<usize>>> = None;
         for sentence in sentences() {
             let s = &t[sentence.clone()];
-            let candidates = match &ends {
+            let candidates = match ends {
                 Some(ends) => self.literals.ending_in(ends, sentence.clone()),
                 None => self.literals.candidates(s),
             };
@@ -435,14 +504,15 @@ impl RepeatedInfo {
                 continue;
             };
             let quoted = quoted.get_or_insert_with(|| {
-                if t.contains(['"', '\u{201C}', '>']) {
+                if may_quote(t) {
                     text::quoted_spans(t)
                 } else {
                     Vec::new()
                 }
             });
-            let found = self.sentence_asks(s, sentence.start, candidates, fragment, quoted);
-            keep_uncovered(t, found, &mut out);
+            let from = out.len();
+            self.sentence_asks(s, sentence.start, candidates, fragment, quoted, &mut out);
+            drop_covered(t, &mut out, from);
         }
         out
     }
@@ -459,7 +529,8 @@ impl RepeatedInfo {
         (question || fragment || self.request.is_match(s)).then_some(fragment)
     }
 
-    /// The kinds request sentence `s` (at `offset` in its message) asks for.
+    /// The kinds request sentence `s` (at `offset` in its message) asks for,
+    /// added to `found` (at most one ask per kind).
     fn sentence_asks(
         &self,
         s: &str,
@@ -467,8 +538,8 @@ impl RepeatedInfo {
         candidates: Candidates,
         fragment: bool,
         quoted: &[Range<usize>],
-    ) -> Vec<Ask> {
-        let mut found: Vec<Ask> = Vec::new();
+        found: &mut Vec<Ask>,
+    ) {
         let mut single = None;
         let mut left = candidates.any();
         while left != 0 {
@@ -499,7 +570,6 @@ impl RepeatedInfo {
                 single: *single.get_or_insert_with(|| self.single(s)),
             });
         }
-        found
     }
 
     /// Where sentence `s` asks for `kind`: by one of its whole-question
@@ -518,7 +588,7 @@ impl RepeatedInfo {
         let asks = kind.asks.as_ref().filter(|_| may.0);
         if let Some(m) = asks.and_then(|r| r.find(s)) {
             let window = last_words(&s[..m.start()], CUE_WINDOW_WORDS);
-            if !text::inside(quoted, offset + m.start()) && !self.negation.is_match(window) {
+            if !text::inside(quoted, offset + m.start()) && !self.negated(window) {
                 return Some((m.range(), false));
             }
         }
@@ -542,7 +612,19 @@ impl RepeatedInfo {
                 .trim_start_matches([',', ' '])
                 .starts_with("please")
             || self.cue.is_match(window);
-        asked && !self.negation.is_match(window) && !self.other_value_or_channel.is_match(before)
+        asked && !self.negated(window) && !self.other_value_or_channel(before)
+    }
+
+    /// Whether `window` matches [`NEGATION`], which needs one of the words
+    /// that [`may_negate`] looks for.
+    fn negated(&self, window: &str) -> bool {
+        may_negate(window) && self.negation.is_match(window)
+    }
+
+    /// Whether `before` ends in [`OTHER_VALUE_WORDS`] or [`CHANNEL`] (see
+    /// [`may_end_other_value_or_channel`]).
+    fn other_value_or_channel(&self, before: &str) -> bool {
+        may_end_other_value_or_channel(before) && self.other_value_or_channel.is_match(before)
     }
 
     /// Whether sentence `s` asks for one thing only (", please" makes no
@@ -602,9 +684,11 @@ impl RepeatedInfo {
     }
 }
 
-/// Keeps the asks of one sentence that no other covers: "full name" is not
-/// also a "name"; "the name of your workspace" is the workspace.
-fn keep_uncovered(t: &str, found: Vec<Ask>, out: &mut Vec<Ask>) {
+/// Drops the asks of one sentence, `asks[from..]`, that another of them
+/// covers: "full name" is not also a "name"; "the name of your workspace"
+/// is the workspace.
+fn drop_covered(t: &str, asks: &mut Vec<Ask>, from: usize) {
+    let found = &asks[from..];
     let covered = |x: &Ask| {
         found.iter().any(|y| {
             (y.span.start <= x.span.start
@@ -613,14 +697,75 @@ fn keep_uncovered(t: &str, found: Vec<Ask>, out: &mut Vec<Ask>) {
                 || (!x.whose.is_empty() && t[y.span.clone()].to_lowercase().starts_with(&x.whose))
         })
     };
-    let keep: Vec<bool> = found.iter().map(|x| !covered(x)).collect();
-    out.extend(
-        found
-            .into_iter()
-            .zip(keep)
-            .filter(|(_, k)| *k)
-            .map(|(x, _)| x),
-    );
+    // A sentence asks for each kind at most once, so a KindSet has a bit
+    // for each of its asks.
+    let dropped = found
+        .iter()
+        .enumerate()
+        .filter(|(_, x)| covered(x))
+        .fold(0 as KindSet, |d, (j, _)| d | 1 << j);
+    if dropped == 0 {
+        return;
+    }
+    let mut j = 0;
+    asks.retain(|_| {
+        let keep = j < from || dropped & 1 << (j - from) == 0;
+        j += 1;
+        keep
+    });
+}
+
+/// Whether `t` holds a `"`, `“` or `>`, which [`text::quoted_spans`] needs
+/// to find any span: a byte search, where a search for any of three chars
+/// decodes every character.
+fn may_quote(t: &str) -> bool {
+    memchr::memchr2(b'"', b'>', t.as_bytes()).is_some() || t.contains('\u{201C}')
+}
+
+/// Whether `t` may match [`NEGATION`]: it holds "no" (as in "not" and "no
+/// need"), "never", "without", "n't" or "dont", in some ASCII case. No other
+/// character folds to their letters (see the test
+/// `case_folds_of_ascii_letters`), so without them the regex cannot match.
+fn may_negate(t: &str) -> bool {
+    let b = t.as_bytes();
+    let at = |i: usize, w: &str| {
+        b[i..]
+            .get(..w.len())
+            .is_some_and(|x| x.eq_ignore_ascii_case(w.as_bytes()))
+    };
+    (0..b.len()).any(|i| match b[i].to_ascii_lowercase() {
+        b'n' => at(i, "no") || at(i, "never") || at(i, "n't"),
+        b'w' => at(i, "without"),
+        b'd' => at(i, "dont"),
+        _ => false,
+    })
+}
+
+/// Whether `before` may match [`other_value`] or [`CHANNEL`]. Both end in
+/// white space: in a match of [`other_value`] one of the last two words
+/// ends with one of [`OTHER_VALUE_WORDS`] ("a different ", "another phone
+/// "), and in one of `CHANNEL` the last word ends with "a", "an", "quick"
+/// or "another" (a word here: what lies between white space). Text that is
+/// not ASCII may hold characters that fold to their letters ('ſ', the
+/// Kelvin sign): it may match.
+fn may_end_other_value_or_channel(before: &str) -> bool {
+    if !before.is_ascii() {
+        return true;
+    }
+    let ends_in = |w: &str, list: &[&str]| {
+        list.iter().any(|x| {
+            w.len() >= x.len()
+                && w.as_bytes()[w.len() - x.len()..].eq_ignore_ascii_case(x.as_bytes())
+        })
+    };
+    let mut words = before
+        .rsplit(|c: char| u8::try_from(c).is_ok_and(literals::is_space))
+        .filter(|w| !w.is_empty());
+    let last = words.next().unwrap_or("");
+    let second = words.next().unwrap_or("");
+    ends_in(last, OTHER_VALUE_WORDS)
+        || ends_in(second, OTHER_VALUE_WORDS)
+        || ends_in(last, &["a", "an", "quick"])
 }
 
 /// Whether sentence `s` asks for several things, so that a bare reply may
@@ -707,7 +852,9 @@ fn last_ascii_word(before: &str) -> Option<Option<&str>> {
 /// messages, and a bare reply is tested against every kind.
 struct Values<'r> {
     rule: &'r RepeatedInfo,
-    /// Per message, the kinds tested so far, and those of them that match.
+    messages: usize,
+    /// Per message, the kinds tested so far, and those of them that match
+    /// (both allocated on first use: most chats test none).
     tested: Vec<KindSet>,
     given: Vec<KindSet>,
 }
@@ -718,13 +865,23 @@ impl<'r> Values<'r> {
     fn new(rule: &'r RepeatedInfo, messages: usize) -> Self {
         Values {
             rule,
-            tested: vec![0; messages],
-            given: vec![0; messages],
+            messages,
+            tested: Vec::new(),
+            given: Vec::new(),
+        }
+    }
+
+    /// Makes room for every message, on first use.
+    fn allocate(&mut self) {
+        if self.tested.is_empty() {
+            self.tested = vec![0; self.messages];
+            self.given = vec![0; self.messages];
         }
     }
 
     /// Whether message `i` gives a value of `kind`.
     fn gives(&mut self, a: &Analysis, i: usize, kind: usize) -> bool {
+        self.allocate();
         let bit: KindSet = 1 << kind;
         if self.tested[i] & bit == 0 {
             self.tested[i] |= bit;
@@ -736,6 +893,17 @@ impl<'r> Values<'r> {
         self.given[i] & bit != 0
     }
 
+    /// Tests message `i` for every kind at once (see [`AllGives`]): a set
+    /// search costs more than one regex search, less than a search per
+    /// kind.
+    fn test_all(&mut self, a: &Analysis, i: usize) {
+        self.allocate();
+        if self.tested[i] != KindSet::MAX {
+            self.tested[i] = KindSet::MAX;
+            self.given[i] = self.rule.kinds_given(a.text(i));
+        }
+    }
+
     /// Whether message `i` gives a value of a kind other than `kind` ("7pm"
     /// in reply to "at what venue?", "031431" to "which code type?"), and
     /// none of `kind`: then it is not a bare value of `kind`.
@@ -743,8 +911,11 @@ impl<'r> Values<'r> {
         if self.gives(a, i, kind) {
             return false;
         }
-        self.rule.kinds[kind].closed
-            || (0..self.rule.kinds.len()).any(|k| k != kind && self.gives(a, i, k))
+        if self.rule.kinds[kind].closed {
+            return true;
+        }
+        self.test_all(a, i);
+        self.given[i] & !(1 << kind) != 0
     }
 }
 
@@ -806,20 +977,22 @@ impl Rule for RepeatedInfo {
         let mut values = Values::new(self, a.conv.messages.len());
         let mut answers: Vec<Answer> = Vec::new();
         // Customer messages that replied to requests, with the kinds asked.
-        let mut replies: Vec<(usize, Vec<usize>)> = Vec::new();
+        let mut replies: Vec<(usize, KindSet)> = Vec::new();
         // Requests of the agent's or bot's last message, waiting for a reply.
         let mut pending: Vec<Ask> = Vec::new();
         // Where the customer's current request began: found on first need.
-        let mut tasks = Tasks::default();
+        let mut tasks = Tasks {
+            customer: Vec::with_capacity(a.customer.len()),
+            ..Tasks::default()
+        };
         let mut offered_more = false;
+        let mut ends = Vec::new();
         for (i, m) in a.conv.messages.iter().enumerate() {
             if m.is_customer() {
                 tasks.customer.push((i, offered_more));
                 offered_more = false;
-                let mut kinds: Vec<usize> = pending.iter().map(|p| p.kind).collect();
-                kinds.sort_unstable();
-                kinds.dedup();
-                if kinds.len() == 1 && pending[0].single {
+                let kinds = pending.iter().fold(0 as KindSet, |ks, p| ks | 1 << p.kind);
+                if kinds.count_ones() == 1 && pending[0].single {
                     let p = &pending[0];
                     answers.push(Answer {
                         kind: p.kind,
@@ -828,7 +1001,7 @@ impl Rule for RepeatedInfo {
                         gives: None,
                     });
                 }
-                if !kinds.is_empty() {
+                if kinds != 0 {
                     replies.push((i, kinds));
                 }
                 pending.clear();
@@ -839,12 +1012,17 @@ impl Rule for RepeatedInfo {
                 continue;
             }
             let t = a.text(i);
+            let (triggered, offers_more) = if human {
+                self.agent_cues(a, i)
+            } else {
+                (true, false)
+            };
             // A human agent's message without a trigger word asks for nothing
             // (bot messages are not scanned, so they are always analysed).
-            let asks = if human && a.hits_of(i, self.ask_trigger).next().is_none() {
-                Vec::new()
+            let asks = if triggered {
+                self.asks(t, || a.sentences(i), &mut ends)
             } else {
-                self.asks(t, || a.sentences(i))
+                Vec::new()
             };
             if human && i > first_customer {
                 for ask in &asks {
@@ -878,7 +1056,7 @@ impl Rule for RepeatedInfo {
                                 !ask.whose.is_empty()
                                     && replies
                                         .iter()
-                                        .any(|(r, ks)| *r == c && ks.contains(&ask.kind))
+                                        .any(|&(r, ks)| r == c && ks & 1 << ask.kind != 0)
                             };
                             a.customer
                                 .iter()
@@ -899,7 +1077,7 @@ impl Rule for RepeatedInfo {
                 }
             }
             pending = asks;
-            if human && a.hits_of(i, self.task_done).next().is_some() {
+            if offers_more {
                 offered_more = true;
             }
         }
@@ -912,6 +1090,18 @@ impl Rule for RepeatedInfo {
 }
 
 impl RepeatedInfo {
+    /// Whether agent message `i` holds a trigger word (see ask-trigger.txt),
+    /// and whether it offers more help (task-done.txt): one pass over its
+    /// hits.
+    fn agent_cues(&self, a: &Analysis, i: usize) -> (bool, bool) {
+        a.hits(i).iter().fold((false, false), |(trigger, done), h| {
+            (
+                trigger || h.list == self.ask_trigger,
+                done || h.list == self.task_done,
+            )
+        })
+    }
+
     /// Whether a kind's nouns or asks match sentence `s`.
     fn may_ask(&self, s: &str) -> bool {
         self.kinds.iter().any(|k| {
@@ -954,6 +1144,60 @@ mod tests {
             "provide your"
         );
         assert_eq!(last_words("your", 7), "your");
+    }
+
+    /// Words and separators around the words of [`NEGATION`],
+    /// [`OTHER_VALUE_WORDS`] and [`CHANNEL`].
+    fn prefilter_text() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::strategy::Strategy;
+        let words = proptest::sample::select(vec![
+            "not",
+            "NoT",
+            "no",
+            "need",
+            "never",
+            "without",
+            "n't",
+            "don't",
+            "dont",
+            "send",
+            "us",
+            "me",
+            "an",
+            "a",
+            "quick",
+            "another",
+            "other",
+            "new",
+            "renew",
+            "Second",
+            "ſpare",
+            "bac\u{212A}up",
+            "spare",
+            "different",
+            "email",
+            "your",
+            "the",
+            "é",
+            "data",
+            "x_1",
+        ]);
+        let seps = proptest::sample::select(vec![
+            " ", "  ", "\t", "\u{a0}", "\u{85}", "-", ",", "'", "", "\n", "\x0B",
+        ]);
+        proptest::collection::vec((words, seps), 0..8)
+            .prop_map(|ws| ws.into_iter().flat_map(|(w, s)| [w, s]).collect())
+    }
+
+    proptest::proptest! {
+        /// The prefilters pass every text their regexes match.
+        #[test]
+        fn prefilters_cover_their_regexes(t in prefilter_text()) {
+            let negation = compile(&spaced(NEGATION), false);
+            let other = compile(&format!("(?:{})|(?:{})", other_value(), spaced(CHANNEL)), false);
+            proptest::prop_assert!(!negation.is_match(&t) || may_negate(&t), "{:?}", t);
+            proptest::prop_assert!(!other.is_match(&t) || may_end_other_value_or_channel(&t), "{:?}", t);
+        }
     }
 
     #[test]
@@ -1068,14 +1312,15 @@ mod tests {
     /// regexes need (see [`Literals::ends`]), and so do its candidates.
     fn assert_ends_cover_sentences(t: &str) {
         let literals = &kind_regexes().1;
-        let ends = literals.ends(t);
-        assert_eq!(ends.is_some(), t.is_ascii(), "{t:?}");
+        let mut ends = Vec::new();
+        let found = literals.ends(t, &mut ends);
+        assert_eq!(found, t.is_ascii(), "{t:?}");
         for r in text::sentences(t) {
             assert_candidates_cover(&t[r.clone()]);
-            if let Some(ends) = &ends {
+            if found {
                 assert_covers(
                     must_be_candidates(&t[r.clone()]),
-                    literals.ending_in(ends, r),
+                    literals.ending_in(&ends, r),
                     t,
                 );
             }
