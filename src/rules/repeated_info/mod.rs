@@ -10,7 +10,7 @@ use crate::phrase_list;
 use crate::phrases::{ListDef, ListId, Matcher};
 use crate::text;
 use literals::{Candidates, Literals};
-use regex::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
+use regex::{Regex, RegexBuilder};
 use serde::Deserialize;
 use std::ops::Range;
 
@@ -242,31 +242,6 @@ struct RepeatedInfo {
     /// A reply that is no bare value: a non-answer, a yes or no, or a
     /// statement (one regex for the three: one search instead of three).
     not_bare: Regex,
-    all_gives: AllGives,
-}
-
-/// Every kind's `gives` as one set: one search of a message tells all the
-/// kinds it gives, where a bare reply would otherwise be searched once per
-/// kind.
-struct AllGives {
-    set: RegexSet,
-    /// The kind of each pattern of `set`.
-    kinds: Vec<usize>,
-}
-
-impl AllGives {
-    /// `gives`: each kind's `gives` joined (see [`joined`]), if it has any.
-    fn new(gives: &[Option<String>]) -> AllGives {
-        let (kinds, patterns): (Vec<usize>, Vec<String>) = gives
-            .iter()
-            .enumerate()
-            .filter_map(|(k, g)| Some((k, ascii_boundaries(g.as_ref()?))))
-            .unzip();
-        let set = RegexSetBuilder::new(patterns)
-            .build()
-            .unwrap_or_else(|e| panic!("rules/repeated-info/kinds.toml: {e}"));
-        AllGives { set, kinds }
-    }
 }
 
 fn alternation(patterns: &[String], case_insensitive: bool) -> Option<Regex> {
@@ -357,21 +332,17 @@ impl RepeatedInfo {
         // the rest.
         std::thread::scope(|scope| {
             let kinds = scope.spawn(move || {
-                let gives: Vec<Option<String>> = defs.iter().map(|(_, _, g)| joined(g)).collect();
-                let kinds = defs
-                    .into_iter()
-                    .zip(&gives)
-                    .map(|((k, nouns, _), gives)| Kind {
+                defs.into_iter()
+                    .map(|(k, nouns, gives)| Kind {
                         nouns: alternation(&nouns, true),
                         asks: alternation(&k.asks, true),
-                        gives: gives.as_deref().map(|g| compile(g, false)),
+                        gives: alternation(&gives, false),
                         scope: k.scope,
                         personal: k.personal,
                         closed: k.closed,
                         name: k.name,
                     })
-                    .collect();
-                (kinds, AllGives::new(&gives))
+                    .collect()
             });
             RepeatedInfo::compile(matcher, &patterns, &all_nouns, || {
                 kinds.join().expect("compiling the kinds does not panic")
@@ -384,7 +355,7 @@ impl RepeatedInfo {
         matcher: &Matcher,
         patterns: &[(Vec<String>, Vec<String>)],
         all_nouns: &[String],
-        kinds: impl FnOnce() -> (Vec<Kind>, AllGives),
+        kinds: impl FnOnce() -> Vec<Kind>,
     ) -> RepeatedInfo {
         let mut rule = RepeatedInfo {
             kinds: Vec::new(),
@@ -419,22 +390,9 @@ impl RepeatedInfo {
                 &format!("(?:{})|(?:{YES_NO})|(?:{STATEMENT})", spaced(NON_ANSWER)),
                 false,
             ),
-            all_gives: AllGives {
-                set: RegexSet::empty(),
-                kinds: Vec::new(),
-            },
         };
-        (rule.kinds, rule.all_gives) = kinds();
+        rule.kinds = kinds();
         rule
-    }
-
-    /// The kinds whose `gives` match `t`.
-    fn kinds_given(&self, t: &str) -> KindSet {
-        let all = &self.all_gives;
-        all.set
-            .matches(t)
-            .iter()
-            .fold(0, |set, p| set | 1 << all.kinds[p])
     }
 }
 
@@ -893,17 +851,6 @@ impl<'r> Values<'r> {
         self.given[i] & bit != 0
     }
 
-    /// Tests message `i` for every kind at once (see [`AllGives`]): a set
-    /// search costs more than one regex search, less than a search per
-    /// kind.
-    fn test_all(&mut self, a: &Analysis, i: usize) {
-        self.allocate();
-        if self.tested[i] != KindSet::MAX {
-            self.tested[i] = KindSet::MAX;
-            self.given[i] = self.rule.kinds_given(a.text(i));
-        }
-    }
-
     /// Whether message `i` gives a value of a kind other than `kind` ("7pm"
     /// in reply to "at what venue?", "031431" to "which code type?"), and
     /// none of `kind`: then it is not a bare value of `kind`.
@@ -911,11 +858,8 @@ impl<'r> Values<'r> {
         if self.gives(a, i, kind) {
             return false;
         }
-        if self.rule.kinds[kind].closed {
-            return true;
-        }
-        self.test_all(a, i);
-        self.given[i] & !(1 << kind) != 0
+        self.rule.kinds[kind].closed
+            || (0..self.rule.kinds.len()).any(|k| k != kind && self.gives(a, i, k))
     }
 }
 
