@@ -7,6 +7,7 @@
 
 use crate::model::Millis;
 use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, Timelike, Utc};
+use std::cell::Cell;
 
 /// Epoch numbers above this are milliseconds, below it seconds.
 const MILLIS_THRESHOLD: f64 = 1e11;
@@ -93,7 +94,7 @@ fn parse_fast(b: &[u8]) -> Option<Millis> {
     }
     let (frac_ms, rest) = fraction_ms(rest)?;
     let offset_s = offset_s(rest)?;
-    let days = days_since_epoch(year, month, day)?;
+    let days = days_since_epoch_cached(year, month, day)?;
     let secs = days * 86_400 + hour * 3600 + min * 60 + sec - offset_s;
     Some(secs * 1000 + frac_ms)
 }
@@ -136,6 +137,24 @@ fn offset_s(b: &[u8]) -> Option<i64> {
     };
     let off = two_digits(h1, h2)? * 3600 + two_digits(m1, m2)? * 60;
     Some(if sign == b'+' { off } else { -off })
+}
+
+/// [`days_since_epoch`], remembering the last date read on this thread:
+/// the timestamps of a conversation mostly share their date.
+fn days_since_epoch_cached(year: i64, month: i64, day: i64) -> Option<i64> {
+    thread_local! {
+        /// The last date (`year * 10_000 + month * 100 + day`) and its day
+        /// number; no date is negative.
+        static LAST_DATE: Cell<(i64, i64)> = const { Cell::new((-1, 0)) };
+    }
+    let date = year * 10_000 + month * 100 + day;
+    let (last, days) = LAST_DATE.get();
+    if date == last {
+        return Some(days);
+    }
+    let days = days_since_epoch(year, month, day)?;
+    LAST_DATE.set((date, days));
+    Some(days)
 }
 
 /// Days from 1970-01-01 to a proleptic Gregorian date, `None` for a day
@@ -286,6 +305,19 @@ mod tests {
                     );
                 }
             }
+        }
+    }
+
+    #[test]
+    fn remembered_days_are_the_days_of_their_date() {
+        for (y, m, d) in [
+            (2024, 2, 29),
+            (2024, 2, 29),
+            (2024, 3, 1),
+            (2023, 2, 29),
+            (2023, 2, 29),
+        ] {
+            assert_eq!(days_since_epoch_cached(y, m, d), days_since_epoch(y, m, d));
         }
     }
 
