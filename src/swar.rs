@@ -33,18 +33,28 @@ pub fn flag_below(x: u64, n: u8) -> u64 {
 pub fn find_json_special(bytes: &[u8]) -> Option<usize> {
     let mut at = 0;
     while let Some(word) = load(bytes, at) {
-        // XOR with 2 maps `"` (0x22) to 0x20 and keeps 0x00-0x1f below
-        // 0x20, so one test flags both quotes and control bytes.
-        let flags = flag_below(word ^ splat(0x02), 0x21) | flag_byte(word, b'\\');
-        if flags != 0 {
-            return Some(at + flags.trailing_zeros() as usize / 8);
+        if let Some(i) = first_json_special(word) {
+            return Some(at + i);
         }
         at += 8;
     }
-    bytes[at..]
-        .iter()
-        .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
-        .map(|p| at + p)
+    // The rest, in the word that ends `bytes` if there is one: its bytes
+    // before `at` are plain, so they raise no flag, not even a false one.
+    match bytes.len().checked_sub(8) {
+        Some(last) => first_json_special(load(bytes, last)?).map(|i| last + i),
+        None => bytes
+            .iter()
+            .position(|&b| b == b'"' || b == b'\\' || b < 0x20),
+    }
+}
+
+/// The offset of the first `"`, `\\` or control byte in a word.
+#[inline(always)]
+fn first_json_special(word: u64) -> Option<usize> {
+    // XOR with 2 maps `"` (0x22) to 0x20 and keeps 0x00-0x1f below 0x20,
+    // so one test flags both quotes and control bytes.
+    let flags = flag_below(word ^ splat(0x02), 0x21) | flag_byte(word, b'\\');
+    (flags != 0).then(|| flags.trailing_zeros() as usize / 8)
 }
 
 #[cfg(test)]

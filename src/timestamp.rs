@@ -7,6 +7,7 @@
 
 use crate::model::Millis;
 use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, Timelike, Utc};
+use std::cell::Cell;
 
 /// Epoch numbers above this are milliseconds, below it seconds.
 const MILLIS_THRESHOLD: f64 = 1e11;
@@ -30,7 +31,12 @@ pub fn from_epoch(n: f64) -> Option<Millis> {
 
 /// Parses a timestamp string; `None` when it is not a date-time we know.
 pub fn parse_str(s: &str) -> Option<Millis> {
-    let s = s.trim();
+    // The common shape first: text it reads has no white space to trim.
+    parse_fast(s.as_bytes()).or_else(|| parse_trimmed(s.trim()))
+}
+
+/// [`parse_str`] for the rarer forms, on text without surrounding white space.
+fn parse_trimmed(s: &str) -> Option<Millis> {
     if let Some(ms) = parse_fast(s.as_bytes()) {
         return Some(ms);
     }
@@ -64,70 +70,99 @@ pub fn parse_str(s: &str) -> Option<Millis> {
     s.parse::<f64>().ok().and_then(from_epoch)
 }
 
-/// The common shape `YYYY-MM-DDTHH:MM:SS[.fff...][Z|±HH:MM]`, without chrono.
+/// The common shape `YYYY-MM-DDTHH:MM:SS[.fff...][Z|±HH:MM]`, without chrono:
+/// the fixed-layout head is matched as one pattern and its fourteen digits
+/// checked together.
 fn parse_fast(b: &[u8]) -> Option<Millis> {
-    if b.len() < 19 || b[4] != b'-' || b[7] != b'-' || !(b[10] == b'T' || b[10] == b' ') {
+    let (head, rest) = b.split_first_chunk::<19>()?;
+    let &[y0, y1, y2, y3, b'-', mo0, mo1, b'-', d0, d1, b'T' | b' ', h0, h1, b':', mi0, mi1, b':', s0, s1] =
+        head
+    else {
         return None;
-    }
-    if b[13] != b':' || b[16] != b':' {
-        return None;
-    }
-    let num = |r: std::ops::Range<usize>| -> Option<i64> {
-        let mut v = 0i64;
-        for &c in &b[r] {
-            if !c.is_ascii_digit() {
-                return None;
-            }
-            v = v * 10 + i64::from(c - b'0');
-        }
-        Some(v)
     };
-    let (year, month, day) = (num(0..4)?, num(5..7)?, num(8..10)?);
-    let (hour, min, sec) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    let digits =
+        [y0, y1, y2, y3, mo0, mo1, d0, d1, h0, h1, mi0, mi1, s0, s1].map(|c| c.wrapping_sub(b'0'));
+    if digits.iter().any(|&d| d > 9) {
+        return None;
+    }
+    let [y0, y1, y2, y3, mo0, mo1, d0, d1, h0, h1, mi0, mi1, s0, s1] = digits.map(i64::from);
+    let year = ((y0 * 10 + y1) * 10 + y2) * 10 + y3;
+    let (month, day) = (mo0 * 10 + mo1, d0 * 10 + d1);
+    let (hour, min, sec) = (h0 * 10 + h1, mi0 * 10 + mi1, s0 * 10 + s1);
     if !(1..=12).contains(&month) || !(1..=31).contains(&day) || hour > 23 || min > 59 || sec > 60 {
         return None;
     }
-    let mut i = 19;
-    let mut frac_ms = 0i64;
-    if i < b.len() && b[i] == b'.' {
-        i += 1;
-        let start = i;
-        while i < b.len() && b[i].is_ascii_digit() {
-            if i - start < 3 {
-                frac_ms = frac_ms * 10 + i64::from(b[i] - b'0');
-            }
-            i += 1;
-        }
-        let digits = i - start;
-        if digits == 0 {
-            return None;
-        }
-        for _ in digits..3 {
-            frac_ms *= 10;
-        }
+    let (frac_ms, rest) = fraction_ms(rest)?;
+    let offset_s = offset_s(rest)?;
+    let days = days_since_epoch_cached(year, month, day)?;
+    let secs = days * 86_400 + hour * 3600 + min * 60 + sec - offset_s;
+    Some(secs * 1000 + frac_ms)
+}
+
+/// Two ASCII digits as a number, `None` if one is not a digit.
+fn two_digits(tens: u8, units: u8) -> Option<i64> {
+    let (tens, units) = (tens.wrapping_sub(b'0'), units.wrapping_sub(b'0'));
+    (tens < 10 && units < 10).then(|| i64::from(tens * 10 + units))
+}
+
+/// An optional fraction of a second (`.` and at least one digit) as whole
+/// milliseconds, and the text after it.
+fn fraction_ms(b: &[u8]) -> Option<(i64, &[u8])> {
+    let Some((b'.', digits)) = b.split_first() else {
+        return Some((0, b));
+    };
+    let count = digits.iter().take_while(|c| c.is_ascii_digit()).count();
+    if count == 0 {
+        return None;
     }
-    let offset_s = match &b[i..] {
-        [] | [b'Z'] | [b'z'] => 0,
+    let mut ms = 0;
+    for place in 0..3 {
+        let d = digits[..count]
+            .get(place)
+            .map_or(0, |c| i64::from(c - b'0'));
+        ms = ms * 10 + d;
+    }
+    Some((ms, &digits[count..]))
+}
+
+/// The UTC offset that ends the text, in seconds: none, `Z`, `±HH:MM` or
+/// `±HHMM`.
+fn offset_s(b: &[u8]) -> Option<i64> {
+    let (sign, h1, h2, m1, m2) = match *b {
+        [] | [b'Z'] | [b'z'] => return Some(0),
         [sign @ (b'+' | b'-'), h1, h2, b':', m1, m2] | [sign @ (b'+' | b'-'), h1, h2, m1, m2] => {
-            let d = |c: u8| -> Option<i64> { c.is_ascii_digit().then(|| i64::from(c - b'0')) };
-            let off = (d(*h1)? * 10 + d(*h2)?) * 3600 + (d(*m1)? * 10 + d(*m2)?) * 60;
-            if *sign == b'+' {
-                off
-            } else {
-                -off
-            }
+            (sign, h1, h2, m1, m2)
         }
         _ => return None,
     };
+    let off = two_digits(h1, h2)? * 3600 + two_digits(m1, m2)? * 60;
+    Some(if sign == b'+' { off } else { -off })
+}
+
+/// [`days_since_epoch`], remembering the last date read on this thread:
+/// the timestamps of a conversation mostly share their date.
+fn days_since_epoch_cached(year: i64, month: i64, day: i64) -> Option<i64> {
+    thread_local! {
+        /// The last date (`year * 10_000 + month * 100 + day`) and its day
+        /// number; no date is negative.
+        static LAST_DATE: Cell<(i64, i64)> = const { Cell::new((-1, 0)) };
+    }
+    let date = year * 10_000 + month * 100 + day;
+    let (last, days) = LAST_DATE.get();
+    if date == last {
+        return Some(days);
+    }
     let days = days_since_epoch(year, month, day)?;
-    let secs = days * 86_400 + hour * 3600 + min * 60 + sec - offset_s;
-    Some(secs * 1000 + frac_ms)
+    LAST_DATE.set((date, days));
+    Some(days)
 }
 
 /// Days from 1970-01-01 to a proleptic Gregorian date, `None` for a day
 /// past the end of its month. Arithmetic instead of chrono's calendar
 /// (this runs for every message); `year` is 0-9999, `month` 1-12.
 fn days_since_epoch(year: i64, month: i64, day: i64) -> Option<i64> {
+    /// Days before each month (1-12) of a common year.
+    const DAYS_BEFORE: [i64; 13] = [0, 0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334];
     let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
     let month_days = match month {
         2 if leap => 29,
@@ -138,13 +173,14 @@ fn days_since_epoch(year: i64, month: i64, day: i64) -> Option<i64> {
     if day > month_days {
         return None;
     }
-    // Years counted from March, so that the leap day ends a year.
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let year_of_era = y - era * 400;
-    let day_of_year = (153 * ((month + 9) % 12) + 2) / 5 + day - 1;
-    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-    Some(era * 146_097 + day_of_era - 719_468)
+    // Leap days in the years before `year`, counted 400 years later (which
+    // adds 97) so that the divisions are of non-negative numbers; 477 fall
+    // before 1970.
+    let shifted = u64::try_from(year).ok()? + 399;
+    let leap_days = (shifted / 4 - shifted / 100 + shifted / 400) as i64 - 97 - 477;
+    let leap_day_this_year = i64::from(leap && month > 2);
+    let day_of_year = *DAYS_BEFORE.get(month as usize)? + leap_day_this_year + day - 1;
+    Some((year - 1970) * 365 + leap_days + day_of_year)
 }
 
 /// Formats milliseconds as RFC 3339 UTC (`2026-11-09T09:17:43Z`, with
@@ -273,6 +309,19 @@ mod tests {
     }
 
     #[test]
+    fn remembered_days_are_the_days_of_their_date() {
+        for (y, m, d) in [
+            (2024, 2, 29),
+            (2024, 2, 29),
+            (2024, 3, 1),
+            (2023, 2, 29),
+            (2023, 2, 29),
+        ] {
+            assert_eq!(days_since_epoch_cached(y, m, d), days_since_epoch(y, m, d));
+        }
+    }
+
+    #[test]
     fn fast_path_agrees_with_chrono() {
         for s in [
             "2026-02-28T23:59:59Z",
@@ -286,6 +335,23 @@ mod tests {
     }
 
     proptest::proptest! {
+        #[test]
+        fn fast_path_agrees_with_chrono_on_any_date(
+            date in (0i64..=9999, 1i64..=12, 1i64..=31),
+            time in (0i64..=23, 0i64..=59, 0i64..=59),
+            fraction in proptest::option::of("[0-9]{1,7}"),
+            offset in proptest::option::of((proptest::bool::ANY, 0i64..=23, 0i64..=59)),
+        ) {
+            let ((y, mo, d), (h, mi, sec)) = (date, time);
+            let fraction = fraction.map_or(String::new(), |f| format!(".{f}"));
+            let offset = offset.map_or("Z".to_string(), |(east, oh, om)| {
+                format!("{}{oh:02}:{om:02}", if east { '+' } else { '-' })
+            });
+            let s = format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{sec:02}{fraction}{offset}");
+            let chrono = DateTime::parse_from_rfc3339(&s).ok().map(|dt| dt.timestamp_millis());
+            proptest::prop_assert_eq!(parse_fast(s.as_bytes()), chrono, "{}", s);
+        }
+
         #[test]
         fn formats_like_chrono(ms in -70_000_000_000_000i64..300_000_000_000_000) {
             let dt = DateTime::<Utc>::from_timestamp_millis(ms).unwrap();

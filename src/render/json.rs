@@ -8,6 +8,7 @@
 use super::Renderer;
 use crate::ingest::Place;
 use crate::model::Conversation;
+use crate::rules::Outcome;
 use crate::score::{ReportedFinding, Scorecard};
 
 /// Appends `card` as one compact JSON object.
@@ -21,7 +22,7 @@ pub fn write_card(card: &Scorecard, out: &mut Vec<u8>) {
     out.extend_from_slice(b",\"week\":");
     write_opt_str(card.week.as_deref(), out);
     out.extend_from_slice(b",\"score\":");
-    write_f64(card.score, out);
+    write_score(card.score, out);
     out.extend_from_slice(b",\"passed\":");
     write_bool(card.passed, out);
     out.extend_from_slice(b",\"auto_failed\":");
@@ -31,10 +32,10 @@ pub fn write_card(card: &Scorecard, out: &mut Vec<u8>) {
         if i > 0 {
             out.push(b',');
         }
-        write_str(r.id(), out);
-        out.extend_from_slice(b":{\"outcome\":\"");
-        out.extend_from_slice(r.outcome.as_str().as_bytes());
-        out.extend_from_slice(b"\",\"findings\":[");
+        // Rule ids are plain (a test checks): no escape to look for.
+        out.push(b'"');
+        out.extend_from_slice(r.id().as_bytes());
+        out.extend_from_slice(rule_head(r.outcome));
         for (j, f) in r.findings.iter().enumerate() {
             if j > 0 {
                 out.push(b',');
@@ -55,6 +56,16 @@ pub fn write_card(card: &Scorecard, out: &mut Vec<u8>) {
     out.extend_from_slice(b",\"duration_s\":");
     write_seconds(m.duration_s, out);
     out.extend_from_slice(b"}}");
+}
+
+/// What follows a rule's id up to its findings, for each outcome: one copy
+/// instead of three.
+fn rule_head(outcome: Outcome) -> &'static [u8] {
+    match outcome {
+        Outcome::Pass => b"\":{\"outcome\":\"pass\",\"findings\":[",
+        Outcome::Fail => b"\":{\"outcome\":\"fail\",\"findings\":[",
+        Outcome::Na => b"\":{\"outcome\":\"na\",\"findings\":[",
+    }
 }
 
 fn write_finding(f: &ReportedFinding, out: &mut Vec<u8>) {
@@ -89,6 +100,20 @@ fn write_opt_uint(v: Option<usize>, out: &mut Vec<u8>) {
 /// A float as serde_json writes it (shortest round-trip form).
 fn write_f64(v: f64, out: &mut Vec<u8>) {
     serde_json::to_writer(&mut *out, &v).expect("writing JSON to memory cannot fail");
+}
+
+/// A score, a multiple of 0.1, as serde_json writes it (`72.5`, `100.0`)
+/// without the float formatter: the tenths `k` of a float equal to `k / 10`
+/// are its shortest round-trip digits. Any other float goes to
+/// [`write_f64`].
+fn write_score(v: f64, out: &mut Vec<u8>) {
+    let tenths = (v * 10.0).round();
+    if !(v.is_sign_positive() && tenths < 1e9 && tenths / 10.0 == v) {
+        return write_f64(v, out);
+    }
+    let tenths = tenths as u64;
+    out.extend_from_slice(itoa::Buffer::new().format(tenths / 10).as_bytes());
+    out.extend_from_slice(&[b'.', b'0' + (tenths % 10) as u8]);
 }
 
 /// Seconds as a JSON number: whole seconds without a fraction.
@@ -209,7 +234,30 @@ mod tests {
         assert_eq!(written(|o| write_opt_uint(Some(7), o)), "7");
     }
 
+    #[test]
+    fn rule_ids_need_no_escape() {
+        for entry in crate::rules::REGISTRY {
+            let id = entry.meta.id;
+            assert_eq!(serde_json::to_string(id).unwrap(), format!("\"{id}\""));
+        }
+    }
+
+    #[test]
+    fn rule_heads_spell_each_outcome() {
+        for outcome in [Outcome::Pass, Outcome::Fail, Outcome::Na] {
+            let head = format!("\":{{\"outcome\":\"{}\",\"findings\":[", outcome.as_str());
+            assert_eq!(rule_head(outcome), head.as_bytes());
+        }
+    }
+
     proptest! {
+        #[test]
+        fn any_score_formats_like_serde_json(
+            v in prop_oneof![(0u32..=1000).prop_map(|k| f64::from(k) / 10.0), any::<f64>()]
+        ) {
+            prop_assert_eq!(written(|o| write_score(v, o)), serde_json::to_string(&v).unwrap());
+        }
+
         #[test]
         fn any_string_escapes_like_serde_json(s in any::<String>()) {
             prop_assert_eq!(written(|o| write_str(&s, o)), serde_json::to_string(&s).unwrap());

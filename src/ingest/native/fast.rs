@@ -47,41 +47,139 @@ fn plain_run(bytes: &[u8], from: usize) -> usize {
     swar::find_json_special(&bytes[from..]).map_or(bytes.len(), |n| from + n)
 }
 
-/// The usual keys of an object, each written with its closing quote as a
-/// little-endian word, with the mask of its bytes: a key is recognised with
-/// one comparison each instead of being scanned and then compared. Only an
-/// accelerator: any other key is read as a string.
-struct Keys<const N: usize>([(&'static str, u64, u64); N]);
+/// The fields of an object: each key is read as its field (a value of `F`),
+/// or `None` for a key the object does not have. Keys shorter than eight
+/// bytes (the word holds the closing quote too) are kept as little-endian
+/// words with the masks of their bytes, so that one written plainly is
+/// recognised with one comparison each instead of being scanned and then
+/// compared; any other key is read as a string and looked up by name.
+struct Fields<F, const N: usize> {
+    fields: [(&'static str, F); N],
+    /// Each field's key and closing quote, and its mask (zero for a key of
+    /// eight bytes or more, with a word no masked word equals).
+    words: [(u64, u64); N],
+}
 
-impl<const N: usize> Keys<N> {
-    /// The keys `names`, each shorter than eight bytes (the word holds the
-    /// quote too), most frequent first.
-    const fn new(names: [&'static str; N]) -> Self {
-        let mut keys = [("", 0, 0); N];
+impl<F: Copy, const N: usize> Fields<F, N> {
+    /// The fields `fields`, each by its key, most frequent first.
+    const fn new(fields: [(&'static str, F); N]) -> Self {
+        let mut words = [(1, 0); N];
         let mut i = 0;
         while i < N {
-            let name = names[i].as_bytes();
-            assert!(name.len() < 8, "a key and its quote fit in a word");
-            let mut word = (b'"' as u64) << (8 * name.len());
-            let mut j = 0;
-            while j < name.len() {
-                word |= (name[j] as u64) << (8 * j);
-                j += 1;
+            let name = fields[i].0.as_bytes();
+            if name.len() < 8 {
+                let mut word = (b'"' as u64) << (8 * name.len());
+                let mut j = 0;
+                while j < name.len() {
+                    word |= (name[j] as u64) << (8 * j);
+                    j += 1;
+                }
+                words[i] = (word, u64::MAX >> (8 * (7 - name.len())));
             }
-            keys[i] = (names[i], word, u64::MAX >> (8 * (7 - name.len())));
             i += 1;
         }
-        Keys(keys)
+        Fields { fields, words }
+    }
+
+    /// The field whose key, with its closing quote, starts `word`, and the
+    /// key's length.
+    #[inline(always)]
+    fn of_word(&self, word: u64) -> Option<(F, usize)> {
+        let i = self
+            .words
+            .iter()
+            .position(|&(key, mask)| word & mask == key)?;
+        let (name, field) = self.fields[i];
+        Some((field, name.len()))
+    }
+
+    /// The field named `name`.
+    fn of_name(&self, name: &str) -> Option<F> {
+        let (_, field) = self.fields.iter().find(|(n, _)| *n == name)?;
+        Some(*field)
     }
 }
 
-/// The usual keys of each object (keys of eight bytes or more are read as
-/// strings).
-const CONVERSATION_KEYS: Keys<6> = Keys::new(["id", "team", "agent", "channel", "tags", "rating"]);
-const CUSTOMER_KEYS: Keys<2> = Keys::new(["id", "name"]);
-const RATING_KEYS: Keys<3> = Keys::new(["score", "scale", "comment"]);
-const MESSAGE_KEYS: Keys<6> = Keys::new(["role", "author", "text", "ts", "name", "event"]);
-const ANY_KEYS: Keys<0> = Keys::new([]);
+/// The fields of a record.
+#[derive(Clone, Copy)]
+enum ConversationField {
+    Id,
+    Team,
+    Agent,
+    Channel,
+    Tags,
+    Rating,
+    Customer,
+    StartedAt,
+    Messages,
+}
+
+const CONVERSATION_FIELDS: Fields<ConversationField, 9> = {
+    use ConversationField as F;
+    Fields::new([
+        ("id", F::Id),
+        ("team", F::Team),
+        ("agent", F::Agent),
+        ("channel", F::Channel),
+        ("tags", F::Tags),
+        ("rating", F::Rating),
+        ("customer", F::Customer),
+        ("started_at", F::StartedAt),
+        ("messages", F::Messages),
+    ])
+};
+
+/// The fields of a `customer`.
+#[derive(Clone, Copy)]
+enum CustomerField {
+    Id,
+    Name,
+}
+
+const CUSTOMER_FIELDS: Fields<CustomerField, 2> =
+    Fields::new([("id", CustomerField::Id), ("name", CustomerField::Name)]);
+
+/// The fields of a `rating`.
+#[derive(Clone, Copy)]
+enum RatingField {
+    Score,
+    Scale,
+    Comment,
+}
+
+const RATING_FIELDS: Fields<RatingField, 3> = Fields::new([
+    ("score", RatingField::Score),
+    ("scale", RatingField::Scale),
+    ("comment", RatingField::Comment),
+]);
+
+/// The fields of a message.
+#[derive(Clone, Copy)]
+enum MessageField {
+    Role,
+    Author,
+    Text,
+    Ts,
+    Name,
+    Event,
+    Internal,
+}
+
+const MESSAGE_FIELDS: Fields<MessageField, 7> = {
+    use MessageField as F;
+    Fields::new([
+        ("role", F::Role),
+        ("author", F::Author),
+        ("text", F::Text),
+        ("ts", F::Ts),
+        ("name", F::Name),
+        ("event", F::Event),
+        ("internal", F::Internal),
+    ])
+};
+
+/// An object whose keys are all unknown (one being skipped).
+const NO_FIELDS: Fields<(), 0> = Fields::new([]);
 
 /// Stores a field's value, or fails if the key was seen before (serde's
 /// "duplicate field" error).
@@ -146,17 +244,17 @@ impl<'a> Scanner<'a> {
         read(self).map(Some)
     }
 
-    /// Reads an object, handing each key to `field`, which reads its value.
-    /// `usual` lists keys to recognise quickly.
-    fn object<const N: usize>(
+    /// Reads an object of `fields`, handing each key's field (`None` for
+    /// an unknown key) to `field`, which reads its value.
+    fn object<F: Copy, const N: usize>(
         &mut self,
-        usual: &Keys<N>,
-        mut field: impl FnMut(&mut Self, &str) -> Option<()>,
+        fields: &Fields<F, N>,
+        mut field: impl FnMut(&mut Self, Option<F>) -> Option<()>,
     ) -> Option<()> {
         self.delimited(b'{', b'}', |s| {
-            let key = s.key(usual)?;
+            let key = s.key(fields)?;
             s.eat(b':')?;
-            field(s, &key)
+            field(s, key)
         })
     }
 
@@ -185,21 +283,19 @@ impl<'a> Scanner<'a> {
         }
     }
 
-    /// An object key: one of `usual` if it is written plainly, else any
-    /// string.
+    /// An object key, read as its field of `fields` (`Some(None)` for a
+    /// key not among them).
     #[inline(always)]
-    fn key<const N: usize>(&mut self, usual: &Keys<N>) -> Option<Cow<'a, str>> {
+    fn key<F: Copy, const N: usize>(&mut self, fields: &Fields<F, N>) -> Option<Option<F>> {
         if self.peek()? == b'"' {
-            if let Some(word) = swar::load(self.bytes(), self.pos + 1) {
-                for &(name, key, mask) in &usual.0 {
-                    if word & mask == key {
-                        self.pos += name.len() + 2;
-                        return Some(Cow::Borrowed(name));
-                    }
-                }
+            let known = swar::load(self.bytes(), self.pos + 1).and_then(|w| fields.of_word(w));
+            if let Some((field, len)) = known {
+                self.pos += len + 2;
+                return Some(Some(field));
             }
         }
-        self.string()
+        let name = self.string()?;
+        Some(fields.of_name(&name))
     }
 
     /// Reads an array, calling `item` to read each element.
@@ -350,7 +446,7 @@ impl<'a> Scanner<'a> {
         }
         match self.peek()? {
             b'"' => self.string().map(drop),
-            b'{' => self.object(&ANY_KEYS, |s, _| s.skip_value(depth + 1)),
+            b'{' => self.object(&NO_FIELDS, |s, _| s.skip_value(depth + 1)),
             b'[' => self.array(|s| s.skip_value(depth + 1)),
             b'n' => self.literal(b"null"),
             b't' => self.literal(b"true"),
@@ -409,17 +505,20 @@ impl<'a> Scanner<'a> {
         let (mut id, mut channel, mut team, mut agent) = (None, None, None, None);
         let (mut customer, mut started_at, mut tags) = (None, None, None);
         let (mut rating, mut messages) = (None, None);
-        self.object(&CONVERSATION_KEYS, |s, key| match key {
-            "id" => put(&mut id, s.id()?),
-            "channel" => put(&mut channel, s.nullable(|s| s.string())?),
-            "team" => put(&mut team, s.nullable(|s| s.string())?),
-            "agent" => put(&mut agent, s.nullable(|s| s.string())?),
-            "customer" => put(&mut customer, s.nullable(Self::customer)?),
-            "started_at" => put(&mut started_at, s.nullable(|s| s.ts())?),
-            "tags" => put(&mut tags, s.nullable(Self::tags)?),
-            "rating" => put(&mut rating, s.nullable(Self::rating)?),
-            "messages" => put(&mut messages, s.messages()?),
-            _ => s.skip_value(0),
+        self.object(&CONVERSATION_FIELDS, |s, field| {
+            use ConversationField as F;
+            match field {
+                Some(F::Id) => put(&mut id, s.id()?),
+                Some(F::Channel) => put(&mut channel, s.nullable(|s| s.string())?),
+                Some(F::Team) => put(&mut team, s.nullable(|s| s.string())?),
+                Some(F::Agent) => put(&mut agent, s.nullable(|s| s.string())?),
+                Some(F::Customer) => put(&mut customer, s.nullable(Self::customer)?),
+                Some(F::StartedAt) => put(&mut started_at, s.nullable(|s| s.ts())?),
+                Some(F::Tags) => put(&mut tags, s.nullable(Self::tags)?),
+                Some(F::Rating) => put(&mut rating, s.nullable(Self::rating)?),
+                Some(F::Messages) => put(&mut messages, s.messages()?),
+                None => s.skip_value(0),
+            }
         })?;
         Some(Conversation {
             id: id?,
@@ -437,10 +536,10 @@ impl<'a> Scanner<'a> {
     /// The `customer` object.
     fn customer(&mut self) -> Option<Customer<'a>> {
         let (mut id, mut name) = (None, None);
-        self.object(&CUSTOMER_KEYS, |s, key| match key {
-            "id" => put(&mut id, s.nullable(|s| s.id())?),
-            "name" => put(&mut name, s.nullable(|s| s.string())?),
-            _ => s.skip_value(0),
+        self.object(&CUSTOMER_FIELDS, |s, field| match field {
+            Some(CustomerField::Id) => put(&mut id, s.nullable(|s| s.id())?),
+            Some(CustomerField::Name) => put(&mut name, s.nullable(|s| s.string())?),
+            None => s.skip_value(0),
         })?;
         Some(Customer {
             id: id.flatten(),
@@ -461,11 +560,11 @@ impl<'a> Scanner<'a> {
     /// The `rating` object.
     fn rating(&mut self) -> Option<Rating<'a>> {
         let (mut score, mut scale, mut comment) = (None, None, None);
-        self.object(&RATING_KEYS, |s, key| match key {
-            "score" => put(&mut score, s.f64()?),
-            "scale" => put(&mut scale, s.nullable(Self::f64)?),
-            "comment" => put(&mut comment, s.nullable(|s| s.string())?),
-            _ => s.skip_value(0),
+        self.object(&RATING_FIELDS, |s, field| match field {
+            Some(RatingField::Score) => put(&mut score, s.f64()?),
+            Some(RatingField::Scale) => put(&mut scale, s.nullable(Self::f64)?),
+            Some(RatingField::Comment) => put(&mut comment, s.nullable(|s| s.string())?),
+            None => s.skip_value(0),
         })?;
         Some(Rating {
             score: score?,
@@ -491,15 +590,18 @@ impl<'a> Scanner<'a> {
     fn message(&mut self) -> Option<Message<'a>> {
         let (mut role, mut author, mut name, mut text) = (None, None, None, None);
         let (mut ts, mut event, mut internal) = (None, None, None);
-        self.object(&MESSAGE_KEYS, |s, key| match key {
-            "role" => put(&mut role, s.role()?),
-            "author" => put(&mut author, s.nullable(|s| s.id())?),
-            "name" => put(&mut name, s.nullable(|s| s.string())?),
-            "text" => put(&mut text, s.nullable(|s| s.string())?),
-            "ts" => put(&mut ts, s.nullable(|s| s.ts())?),
-            "event" => put(&mut event, s.nullable(|s| s.string())?),
-            "internal" => put(&mut internal, s.nullable(Self::bool)?),
-            _ => s.skip_value(0),
+        self.object(&MESSAGE_FIELDS, |s, field| {
+            use MessageField as F;
+            match field {
+                Some(F::Role) => put(&mut role, s.role()?),
+                Some(F::Author) => put(&mut author, s.nullable(|s| s.id())?),
+                Some(F::Name) => put(&mut name, s.nullable(|s| s.string())?),
+                Some(F::Text) => put(&mut text, s.nullable(|s| s.string())?),
+                Some(F::Ts) => put(&mut ts, s.nullable(|s| s.ts())?),
+                Some(F::Event) => put(&mut event, s.nullable(|s| s.string())?),
+                Some(F::Internal) => put(&mut internal, s.nullable(Self::bool)?),
+                None => s.skip_value(0),
+            }
         })?;
         let message = NativeMessage {
             role: role?,
@@ -667,6 +769,39 @@ mod tests {
         assert!(c.messages[0].internal);
         assert_eq!(c.rating.as_ref().unwrap().score, 4.5);
         assert_eq!(c.tags, ["a", "b/c"]);
+    }
+
+    /// Reads each field's key, written plainly and with an escape, from
+    /// `{"key":…`, as its field or `None`.
+    fn keys_read<F: Copy, const N: usize>(fields: &Fields<F, N>, key: &str) -> [Option<F>; 2] {
+        let escaped = format!("\\u{:04x}{}", u32::from(key.as_bytes()[0]), &key[1..]);
+        [key, escaped.as_str()].map(|written| {
+            let text = format!("\"{written}\":1}}");
+            Scanner {
+                text: &text,
+                pos: 0,
+            }
+            .key(fields)
+            .unwrap()
+        })
+    }
+
+    #[test]
+    fn keys_by_word_agree_with_keys_by_name() {
+        for (name, field) in MESSAGE_FIELDS.fields {
+            let read = keys_read(&MESSAGE_FIELDS, name).map(|f| f.map(|f| f as usize));
+            assert_eq!(read, [Some(field as usize); 2], "{name}");
+        }
+        for (name, field) in CONVERSATION_FIELDS.fields {
+            let read = keys_read(&CONVERSATION_FIELDS, name).map(|f| f.map(|f| f as usize));
+            assert_eq!(read, [Some(field as usize); 2], "{name}");
+        }
+        for other in ["i", "idx", "Id", "role2", "rol", "messages2", "tsx"] {
+            let read = keys_read(&MESSAGE_FIELDS, other).map(|f| f.map(|f| f as usize));
+            assert_eq!(read, [None; 2], "{other}");
+            let read = keys_read(&CONVERSATION_FIELDS, other).map(|f| f.map(|f| f as usize));
+            assert_eq!(read, [None; 2], "{other}");
+        }
     }
 
     #[test]
