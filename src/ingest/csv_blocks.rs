@@ -125,7 +125,9 @@ impl<'a> Cells<'a> {
     fn split(&mut self, row: &'a str) {
         self.text.clear();
         let bytes = row.as_bytes();
-        let body = bytes.strip_suffix(b"\n").unwrap_or(bytes);
+        let body = (bytes.strip_suffix(b"\r\n"))
+            .or_else(|| bytes.strip_suffix(b"\n"))
+            .unwrap_or(bytes);
         self.line_feed = memchr::memchr(b'\n', body).is_some();
         let text = &mut self.text;
         csv_rows::scan_record(bytes, 0, true, |_, range, quoted| {
@@ -190,10 +192,14 @@ pub fn read(
     };
     let mut buf = BLOCKS.take();
     let mut start = 0;
-    // A row is said to start on the line after the row before it, as the
-    // csv crate says, even when empty lines come between them.
+    let mut bom_checked = false;
+    // The line a row starts on, as the csv crate says: it counts the line
+    // feeds up to a record's end as it reads the record, and reads those
+    // after (of a CRLF line end and of empty lines) with the next record.
+    // So a row after empty lines is said to start on the line after the
+    // row before it, and a row after a CRLF one line before that.
     let mut line = 1u64;
-    let mut blank_lines = 0;
+    let mut uncounted_line_feeds = 0;
     let mut header = true;
     let mut id_scratch = Vec::new();
     let mut failure = None;
@@ -208,6 +214,13 @@ pub fn read(
                 false
             }
         };
+        if !bom_checked {
+            match csv_rows::first_record(&buf, !more) {
+                Some(at) => start = at,
+                None => continue,
+            }
+            bom_checked = true;
+        }
         // Rows ending before this are UTF-8; the others are checked alone.
         let utf8_to = match std::str::from_utf8(&buf[start..]) {
             Ok(_) => buf.len(),
@@ -217,7 +230,7 @@ pub fn read(
             let next = match csv_rows::scan_row(&buf, start, !more, id_col, &mut info) {
                 Scan::Record { next } => next,
                 Scan::EmptyLine { next } => {
-                    blank_lines += 1;
+                    uncounted_line_feeds += 1;
                     start = next;
                     continue;
                 }
@@ -235,8 +248,9 @@ pub fn read(
                 range: start..next,
                 line,
             };
-            line += blank_lines + 1 + info.line_feeds;
-            blank_lines = 0;
+            let crlf = buf[..next].ends_with(b"\r\n");
+            line += uncounted_line_feeds + info.line_feeds + u64::from(!crlf);
+            uncounted_line_feeds = u64::from(crlf);
             start = next;
             if std::mem::take(&mut header) {
                 continue;
@@ -504,9 +518,11 @@ mod tests {
 
     /// Rows of a few conversations, interleaved, with bad and odd cells:
     /// unknown roles, bad timestamps, empty ids, too few or many cells,
-    /// quoted text with commas, line feeds, doubled quotes and rows of
-    /// their own, bytes that are not UTF-8, and empty lines.
-    /// The columns are `chat_id,role,ts,text` turned left `turn` times.
+    /// quoted text with commas, line ends, carriage returns, doubled quotes
+    /// and rows of their own, bytes that are not UTF-8, and empty lines;
+    /// LF and CRLF line ends mixed, the last perhaps missing, perhaps a byte
+    /// order mark. The columns are `chat_id,role,ts,text` turned left `turn`
+    /// times.
     fn rows(turn: usize) -> impl Strategy<Value = Vec<u8>> {
         let id = proptest::sample::select(vec!["a", "b", "c", " a", "\"b\"", "\"c\"\"\"", ""]);
         let role = proptest::sample::select(vec!["agent", "customer", " System", "wizard", ""]);
@@ -516,7 +532,10 @@ mod tests {
             "",
             "\"a, \"\"quoted\"\" text\"",
             "\"two\nlines\"",
+            "\"two\r\nlines\r\n\"",
+            "\"carriage\rreturn\"",
             "\"x\nb,agent,2024-01-02T03:04:05Z,y\"",
+            "\"x\r\nb,agent,2024-01-02T03:04:05Z,y\"",
             "caf\u{e9}",
             "bad \u{ff}",
             "a,extra",
@@ -539,18 +558,28 @@ mod tests {
             1 => proptest::strategy::Just(Vec::new()),
             1 => proptest::strategy::Just(b"c,agent".to_vec()),
         ];
-        (proptest::collection::vec(line, 0..12), proptest::bool::ANY).prop_map(
-            move |(lines, end)| {
+        let end = || proptest::sample::select(vec![&b"\n"[..], b"\r\n"]);
+        (
+            proptest::collection::vec((line, end()), 0..12),
+            end(),
+            proptest::bool::ANY,
+            proptest::bool::ANY,
+        )
+            .prop_map(move |(lines, header_end, last_end, bom)| {
                 let mut header = ["chat_id", "role", "ts", "text"];
                 header.rotate_left(turn);
-                let mut data = format!("{}\n", header.join(",")).into_bytes();
-                data.extend(lines.join(&b'\n'));
-                if end {
-                    data.push(b'\n');
+                let mut data = if bom { "\u{feff}" } else { "" }.as_bytes().to_vec();
+                data.extend(header.join(",").as_bytes());
+                data.extend(header_end);
+                let n = lines.len();
+                for (i, (line, end)) in lines.into_iter().enumerate() {
+                    data.extend(line);
+                    if i + 1 < n || last_end {
+                        data.extend(end);
+                    }
                 }
                 data
-            },
-        )
+            })
     }
 
     proptest::proptest! {
@@ -575,6 +604,18 @@ mod tests {
         assert_eq!(got, by_csv_crate(data));
         assert!(got[0].starts_with("t.csv:2: row skipped"), "{got:?}");
         assert!(got[1].starts_with("t.csv:5: unknown role"), "{got:?}");
+    }
+
+    #[test]
+    fn crlf_rows_are_placed_as_the_csv_crate_places_them() {
+        // The csv crate reads the line feed of a CRLF with the next record,
+        // so it places the rows after one a line early.
+        let data = b"\xEF\xBB\xBFchat_id,role,text\r\na,agent,\"x\r\ny\"\r\n\r\nb,wizard,x\r\nc,agent\nd,agent,\xff\r\n";
+        let got = by_blocks(data, 1 << 20).unwrap();
+        assert_eq!(got, by_csv_crate(data));
+        assert!(got[1].starts_with("t.csv:3: unknown role"), "{got:?}");
+        assert!(got[2].starts_with("t.csv:5: row has 2 fields"), "{got:?}");
+        assert!(got[3].starts_with("t.csv:7: row skipped"), "{got:?}");
     }
 
     #[test]

@@ -2,12 +2,15 @@
 //!
 //! Only the row boundaries and one column are needed, so instead of parsing
 //! every field with the csv crate this pass scans the bytes for quotes,
-//! commas and line feeds (several times faster, and the second pass cannot
+//! commas and line ends (several times faster, and the second pass cannot
 //! start before it ends). It splits rows exactly as the csv crate's default
-//! reader does for the shapes it accepts; a shape where the two could
-//! differ (a carriage return, a byte order mark, text after a closing quote,
-//! a quote still open at the end) makes it give up, and the caller runs the
-//! csv crate instead.
+//! reader does for the shapes it accepts: records ending in a line feed or
+//! a carriage return and line feed (as Excel writes them), carriage returns
+//! inside quoted cells (text), and a UTF-8 byte order mark at the start
+//! (skipped, as the csv crate skips it). A shape where the two could differ
+//! (a carriage return outside quotes not followed by a line feed, text after
+//! a closing quote, a quote still open at the end) makes it give up, and the
+//! caller runs the csv crate instead.
 
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
@@ -112,6 +115,7 @@ pub fn last_rows(mut input: impl Read, id_col: usize) -> std::io::Result<Option<
     let mut buf: Vec<u8> = Vec::with_capacity(BLOCK);
     let mut start = 0;
     let mut eof = false;
+    let mut bom_checked = false;
     let mut runs = Runs::default();
     // The header is record 0; data rows count from 0 after it.
     let mut records = 0u64;
@@ -120,14 +124,15 @@ pub fn last_rows(mut input: impl Read, id_col: usize) -> std::io::Result<Option<
         if !eof {
             buf.drain(..start);
             start = 0;
-            let old = buf.len();
             let read = (&mut input).take(BLOCK as u64).read_to_end(&mut buf)?;
             eof = read == 0;
-            if memchr::memchr(b'\r', &buf[old..]).is_some()
-                || (old == 0 && records == 0 && buf.starts_with(b"\xEF\xBB\xBF"))
-            {
-                return Ok(None);
+        }
+        if !bom_checked {
+            match first_record(&buf, eof) {
+                Some(at) => start = at,
+                None => continue,
             }
+            bom_checked = true;
         }
         let mut row = RowInfo::default();
         loop {
@@ -150,10 +155,28 @@ pub fn last_rows(mut input: impl Read, id_col: usize) -> std::io::Result<Option<
     }
 }
 
+/// The UTF-8 byte order mark, which the csv crate skips at the start of
+/// its input.
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// Where the first record of an input that starts with `buf` starts: after
+/// its byte order mark, if it has one; `None` when `buf` may be the start of
+/// one. With `eof`, `buf` is the whole input.
+pub fn first_record(buf: &[u8], eof: bool) -> Option<usize> {
+    if buf.starts_with(BOM) {
+        Some(BOM.len())
+    } else if !eof && BOM.starts_with(buf) {
+        None
+    } else {
+        Some(0)
+    }
+}
+
 /// What [`scan_record`] found at a position.
 #[derive(Debug, PartialEq)]
 pub enum Scan {
-    /// A record ending before `next` (after its line feed, if it has one).
+    /// A record ending before `next` (after its line end, if it has one:
+    /// a line feed, or a carriage return and line feed).
     Record { next: usize },
     /// An empty line, which the csv crate skips.
     EmptyLine { next: usize },
@@ -209,7 +232,7 @@ pub struct RowInfo {
 
 /// Scans the record that starts at `start` as [`scan_record`] does, for
 /// its cell `id_col` and the line feeds inside it only: past that cell,
-/// it looks at quotes and line feeds alone, most records holding far fewer
+/// it looks at quotes and line ends alone, most records holding far fewer
 /// of them than commas.
 pub fn scan_row(buf: &[u8], start: usize, eof: bool, id_col: usize, info: &mut RowInfo) -> Scan {
     *info = RowInfo::default();
@@ -234,10 +257,10 @@ pub fn scan_row(buf: &[u8], start: usize, eof: bool, id_col: usize, info: &mut R
         };
     }
     // The rest, from the start of a cell: a quote opens a quoted cell only
-    // at the start of one; a line feed outside quotes ends the record.
+    // at the start of one; a line end outside quotes ends the record.
     let mut from = at;
     loop {
-        let Some(n) = memchr::memchr2(b'"', b'\n', &buf[from..]) else {
+        let Some(n) = memchr::memchr3(b'"', b'\n', b'\r', &buf[from..]) else {
             return if eof {
                 Scan::Record { next: buf.len() }
             } else {
@@ -245,8 +268,8 @@ pub fn scan_row(buf: &[u8], start: usize, eof: bool, id_col: usize, info: &mut R
             };
         };
         let p = from + n;
-        if buf[p] == b'\n' {
-            return Scan::Record { next: p + 1 };
+        if buf[p] != b'"' {
+            return line_end(buf, p, eof);
         }
         if p > at && buf[p - 1] != b',' {
             from = p + 1; // a quote inside an unquoted cell is text
@@ -271,8 +294,23 @@ fn no_record(buf: &[u8], start: usize, eof: bool) -> Option<Scan> {
     match buf.get(start) {
         None if eof => Some(Scan::End),
         None => Some(Scan::NeedMore),
-        Some(b'\n') => Some(Scan::EmptyLine { next: start + 1 }),
+        Some(b'\n' | b'\r') => Some(match line_end(buf, start, eof) {
+            Scan::Record { next } => Scan::EmptyLine { next },
+            scan => scan,
+        }),
         Some(_) => None,
+    }
+}
+
+/// What the line end outside quotes at `at` (a line feed or a carriage
+/// return) ends. A carriage return alone (an old Mac line end) ends a
+/// record for the csv crate too, but is left to it.
+fn line_end(buf: &[u8], at: usize, eof: bool) -> Scan {
+    match (buf.get(at), buf.get(at + 1)) {
+        (Some(b'\n'), _) => Scan::Record { next: at + 1 },
+        (Some(b'\r'), Some(b'\n')) => Scan::Record { next: at + 2 },
+        (Some(b'\r'), None) if !eof => Scan::NeedMore,
+        _ => Scan::Unusual,
     }
 }
 
@@ -286,7 +324,7 @@ fn cell_at(buf: &[u8], at: usize, eof: bool) -> Result<(Range<usize>, bool, usiz
             None => Err(Scan::NeedMore),
         };
     }
-    match memchr::memchr2(b',', b'\n', &buf[at..]) {
+    match memchr::memchr3(b',', b'\n', b'\r', &buf[at..]) {
         Some(n) => Ok((at..at + n, false, at + n)),
         None if eof => Ok((at..buf.len(), false, buf.len())),
         None => Err(Scan::NeedMore),
@@ -298,7 +336,7 @@ fn cell_at(buf: &[u8], at: usize, eof: bool) -> Result<(Range<usize>, bool, usiz
 fn next_cell(buf: &[u8], end: usize, eof: bool) -> Result<usize, Scan> {
     match buf.get(end) {
         Some(b',') => Ok(end + 1),
-        Some(b'\n') => Err(Scan::Record { next: end + 1 }),
+        Some(b'\n' | b'\r') => Err(line_end(buf, end, eof)),
         None if eof => Err(Scan::Record { next: end }),
         None => Err(Scan::NeedMore),
         Some(_) => Err(Scan::Unusual),
@@ -373,10 +411,23 @@ mod tests {
     }
 
     #[test]
+    fn reads_crlf_line_ends_and_a_byte_order_mark_as_the_csv_crate_does() {
+        let data =
+            b"\xEF\xBB\xBF\"id,\r\nx\",text\r\na,\"hi\r\n\"\r\n\r\nb,x\n\"a\",\"\r\"\r\nb\r\n";
+        let rows = last_rows(&data[..], 0).unwrap().unwrap();
+        assert_eq!(rows.get(b"a"), Some(2));
+        assert_eq!(rows.get(b"b"), Some(3));
+        assert_eq!(rows, with_csv_crate(data, 0));
+    }
+
+    #[test]
     fn leaves_unusual_shapes_to_the_csv_crate() {
         for data in [
-            &b"id\r\na\r\n"[..],
-            b"\xEF\xBB\xBFid\na\n",
+            &b"id\ra\r"[..],
+            b"id\r\na\rb\r\n",
+            b"id,text\na,x\ry\n",
+            b"id\r\n\ra\r\n",
+            b"id\r\na\r",
             b"id,text\na,\"quoted\"tail\n",
             b"id,text\na,\"open\n",
         ] {
@@ -384,22 +435,33 @@ mod tests {
         }
     }
 
-    /// A well-formed CSV: cells plain or quoted (with commas, line feeds
-    /// and doubled quotes inside), rows of varying width, empty lines.
+    /// A well-formed CSV: cells plain or quoted (with commas, line feeds,
+    /// carriage returns and doubled quotes inside), rows of varying width,
+    /// empty lines, LF and CRLF line ends mixed, perhaps a byte order mark.
     fn well_formed() -> impl proptest::strategy::Strategy<Value = String> {
         let cell = proptest::prop_oneof![
             "[ab ]{0,3}",
-            "[ab ,\n\"]{0,5}".prop_map(|t| format!("\"{}\"", t.replace('"', "\"\""))),
+            "[ab ,\r\n\"]{0,5}".prop_map(|t| format!("\"{}\"", t.replace('"', "\"\""))),
         ];
         let row = proptest::collection::vec(cell, 1..4).prop_map(|cells| cells.join(","));
         let line = proptest::prop_oneof![4 => row, 1 => proptest::strategy::Just(String::new())];
-        (proptest::collection::vec(line, 0..8), proptest::bool::ANY).prop_map(|(lines, end)| {
-            let mut text = lines.join("\n");
-            if end {
-                text.push('\n');
-            }
-            text
-        })
+        let end = proptest::sample::select(vec!["\n", "\r\n"]);
+        (
+            proptest::collection::vec((line, end), 0..8),
+            proptest::bool::ANY,
+            proptest::bool::ANY,
+        )
+            .prop_map(|(lines, last_end, bom)| {
+                let mut text = String::from(if bom { "\u{feff}" } else { "" });
+                let n = lines.len();
+                for (i, (line, end)) in lines.into_iter().enumerate() {
+                    text.push_str(&line);
+                    if i + 1 < n || last_end {
+                        text.push_str(end);
+                    }
+                }
+                text
+            })
     }
 
     proptest::proptest! {
@@ -415,7 +477,7 @@ mod tests {
 
         #[test]
         fn scan_row_finds_what_scan_record_finds(
-            data in "[ab ,\"\n]{0,40}",
+            data in "[ab ,\"\r\n]{0,40}",
             id_col in 0usize..3,
             eof in proptest::bool::ANY,
         ) {
@@ -440,7 +502,7 @@ mod tests {
 
         #[test]
         fn agrees_with_the_csv_crate(
-            data in "[ab ,\"\n]{0,60}",
+            data in "(\u{feff})?[ab ,\"\r\n]{0,60}",
             id_col in 0usize..3,
             chunk in 1usize..9,
         ) {
