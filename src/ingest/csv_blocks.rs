@@ -248,6 +248,9 @@ pub fn read(
                 range: start..next,
                 line,
             };
+            // A record ending in a carriage return and line feed ends in a
+            // CRLF: the scan reads no other outside quotes, and a quoted
+            // cell ends in a quote.
             let crlf = buf[..next].ends_with(b"\r\n");
             line += uncounted_line_feeds + info.line_feeds + u64::from(!crlf);
             uncounted_line_feeds = u64::from(crlf);
