@@ -31,15 +31,27 @@ pub fn sentences(text: &str) -> Vec<Range<usize>> {
 }
 
 /// Whether `text` holds any of the bytes of `set`, read eight at a time.
+/// The flags of every byte of `set` are merged before the one test per word.
+#[inline]
 pub fn has_any_byte(text: &str, set: &[u8]) -> bool {
-    let mut chunks = text.as_bytes().chunks_exact(8);
-    for chunk in &mut chunks {
-        let x = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
-        if set.iter().any(|&b| swar::flag_byte(x, b) != 0) {
-            return true;
-        }
+    let bytes = text.as_bytes();
+    let hit = |x: u64| {
+        set.iter()
+            .fold(0, |flags, &b| flags | swar::flag_byte(x, b))
+            != 0
+    };
+    let mut chunks = bytes.chunks_exact(8);
+    if chunks
+        .by_ref()
+        .any(|c| hit(u64::from_le_bytes(c.try_into().expect("eight bytes"))))
+    {
+        return true;
     }
-    chunks.remainder().iter().any(|b| set.contains(b))
+    // The rest, in the word that ends `bytes`: its earlier bytes hold none.
+    match bytes.len().checked_sub(8) {
+        Some(last) => swar::load(bytes, last).is_some_and(hit),
+        None => bytes.iter().any(|b| set.contains(b)),
+    }
 }
 
 /// The first position from `from` that may end a sentence (`\n`, `.`, `!`,
@@ -237,24 +249,53 @@ pub fn shorten(text: &str, max: usize) -> Cow<'_, str> {
 
 /// Whether `bytes` are plain ASCII words (no white space, control or
 /// non-ASCII bytes) with single spaces between them: text that `shorten`
-/// leaves as it is.
+/// leaves as it is. One pass eight bytes at a time, with no branch on the
+/// bytes' values.
 fn is_flat_ascii(bytes: &[u8]) -> bool {
-    let mut i = 0;
-    loop {
-        let plain = plain_ascii_run(bytes, i, bytes.len() - i);
-        if plain == 0 {
-            // Empty text, or white space at the start, doubled or at the end.
-            return bytes.is_empty();
-        }
-        i += plain;
-        if i == bytes.len() {
-            return true;
-        }
-        if bytes[i] != b' ' {
-            return false;
-        }
-        i += 1;
+    let (Some(&first), Some(&last)) = (bytes.first(), bytes.last()) else {
+        return true;
+    };
+    let mut unflat = u64::from(first == b' ' || last == b' ');
+    let mut spaces = 0;
+    let mut chunks = bytes.chunks_exact(8);
+    for chunk in &mut chunks {
+        let x = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
+        unflat |= unflat_bytes(x, &mut spaces);
     }
+    if !chunks.remainder().is_empty() {
+        // The word that ends `bytes`: its earlier bytes and the space pair
+        // before it were read already. Short texts are padded with letters.
+        let x = match bytes.len().checked_sub(8) {
+            Some(at) => swar::load(bytes, at).expect("eight bytes"),
+            None => {
+                let mut padded = [b'a'; 8];
+                padded[..bytes.len()].copy_from_slice(bytes);
+                u64::from_le_bytes(padded)
+            }
+        };
+        unflat |= unflat_bytes(x, &mut 0);
+    }
+    unflat == 0
+}
+
+/// The high bit of each byte of `x` that [`shorten`] would change: control
+/// and non-ASCII bytes, and spaces right after a space. `spaces` carries the
+/// space flags of the previous word in, and those of `x` out.
+fn unflat_bytes(x: u64, spaces: &mut u64) -> u64 {
+    let here = space_flags(x);
+    let doubled = here & ((here << 8) | (*spaces >> 56));
+    *spaces = here;
+    // Below 0x20 (a borrow only follows a flagged byte) or at least 0x80.
+    let other = (x.wrapping_sub(swar::splat(0x20)) | x) & swar::HIGH;
+    doubled | other
+}
+
+/// The high bit of each space byte of `x`: exact for every byte, unlike
+/// [`swar::flag_byte`], whose borrows can flag bytes after a match.
+fn space_flags(x: u64) -> u64 {
+    let y = x ^ swar::splat(b' ');
+    // Adding 0x7F to the low seven bits sets the high bit unless they are zero.
+    !(((y & !swar::HIGH) + swar::splat(0x7F)) | y) & swar::HIGH
 }
 
 /// [`shorten`] when the text needs changing: reads only as far as it needs
@@ -457,7 +498,7 @@ mod tests {
 
     proptest::proptest! {
         #[test]
-        fn has_any_byte_matches_a_scan(t in "[a-z\"> \u{201C}\u{2019}é]{0,40}") {
+        fn has_any_byte_matches_a_scan(t in "[a-z\"> \u{201C}\u{2019}é]{0,40}|[a-z]{0,30}[\">]?[a-z]{0,3}") {
             for set in [&b"\">\xE2"[..], b"a", b"", b"z "] {
                 let slow = t.bytes().any(|b| set.contains(&b));
                 proptest::prop_assert_eq!(has_any_byte(&t, set), slow);
@@ -493,8 +534,18 @@ mod tests {
 
     proptest::proptest! {
         #[test]
-        fn words_match_their_definition(t in "[ a-zA-Z0-9_'\u{2019}\u{2018}\\-.,é😀ß\u{a0}]{0,40}") {
+        fn words_match_their_definition(t in "[ a-zA-Z0-9_'\u{2019}\u{2018}\\-.,é😀ß\u{a0}]{0,40}|([a-zA-Z0-9_@`\\[{/:\x7f]{0,11}[ '\\-\t\n\u{1}é]{1,2}){0,6}") {
             proptest::prop_assert_eq!(words(&t).collect::<Vec<_>>(), words_reference(&t));
+        }
+
+        #[test]
+        fn flat_ascii_matches_its_definition(t in "([a-c~\x7f\u{1}]{0,9}[ \t\n]{0,2}){0,5}|[ -~é\n\t\r]{0,20}") {
+            let b = t.as_bytes();
+            let want = b.iter().all(|&c| (0x20..0x80).contains(&c))
+                && !t.contains("  ")
+                && !t.starts_with(' ')
+                && !t.ends_with(' ');
+            proptest::prop_assert_eq!(is_flat_ascii(b), want);
         }
     }
 
@@ -517,6 +568,24 @@ mod tests {
         assert_eq!(shorten("abcdef", 4), "abc…");
         assert_eq!(shorten("ab  cdef", 4), "ab…");
         assert_eq!(shorten("ééééé", 5), "ééééé");
+    }
+
+    #[test]
+    fn flat_ascii_sees_every_doubled_space_and_edge() {
+        for len in 1..20 {
+            for at in 0..len {
+                let mut t = vec![b'a'; len];
+                t[at] = b' ';
+                let edge = at == 0 || at == len - 1;
+                assert_eq!(is_flat_ascii(&t), !edge, "{len} {at}");
+                for other in [b' ', b'\t', 0x1F, 0x80] {
+                    if at + 1 < len {
+                        t[at + 1] = other;
+                        assert!(!is_flat_ascii(&t), "{len} {at} {other}");
+                    }
+                }
+            }
+        }
     }
 
     #[test]
