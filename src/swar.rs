@@ -22,6 +22,15 @@ pub fn flag_byte(x: u64, b: u8) -> u64 {
     flag_below(x ^ splat(b), 1)
 }
 
+/// The high bit of each byte of `x` that equals `b`, exactly: unlike
+/// [`flag_byte`], whose borrows can flag bytes after a match, for when every
+/// flagged byte counts, not only the first.
+pub fn flag_byte_exact(x: u64, b: u8) -> u64 {
+    let y = x ^ splat(b);
+    // Adding 0x7F to the low seven bits sets the high bit unless they are zero.
+    !(((y & !HIGH) + splat(0x7F)) | y) & HIGH
+}
+
 /// Nonzero when a byte of `x` is below `n` (at most 0x80); the lowest
 /// flagged byte is the first such byte.
 pub fn flag_below(x: u64, n: u8) -> u64 {
@@ -69,6 +78,22 @@ mod tests {
             let lowest = |flags: u64| (flags != 0).then(|| flags.trailing_zeros() as usize / 8);
             proptest::prop_assert_eq!(lowest(flag_byte(x, b)), first(&|c| c == b));
             proptest::prop_assert_eq!(lowest(flag_below(x, n)), first(&|c| c < n));
+            let every = (0..8).filter(|&i| bytes[i] == b).fold(0u64, |f, i| f | 0x80 << (8 * i));
+            proptest::prop_assert_eq!(flag_byte_exact(x, b), every);
+        }
+
+        /// Bytes near `b` (and with the high bit flipped), where borrows show.
+        #[test]
+        fn exact_flags_flag_every_equal_byte(
+            near in proptest::array::uniform8(0u8..6),
+            high in proptest::array::uniform8(proptest::bool::ANY),
+            b in 0x7eu8..0x82,
+        ) {
+            let bytes = near.map(|d| b.wrapping_add(d).wrapping_sub(2));
+            let bytes: [u8; 8] = std::array::from_fn(|i| bytes[i] ^ if high[i] { 0x80 } else { 0 });
+            let x = u64::from_le_bytes(bytes);
+            let every = (0..8).filter(|&i| bytes[i] == b).fold(0u64, |f, i| f | 0x80 << (8 * i));
+            proptest::prop_assert_eq!(flag_byte_exact(x, b), every);
         }
 
         #[test]

@@ -282,20 +282,12 @@ fn is_flat_ascii(bytes: &[u8]) -> bool {
 /// and non-ASCII bytes, and spaces right after a space. `spaces` carries the
 /// space flags of the previous word in, and those of `x` out.
 fn unflat_bytes(x: u64, spaces: &mut u64) -> u64 {
-    let here = space_flags(x);
+    let here = swar::flag_byte_exact(x, b' ');
     let doubled = here & ((here << 8) | (*spaces >> 56));
     *spaces = here;
     // Below 0x20 (a borrow only follows a flagged byte) or at least 0x80.
     let other = (x.wrapping_sub(swar::splat(0x20)) | x) & swar::HIGH;
     doubled | other
-}
-
-/// The high bit of each space byte of `x`: exact for every byte, unlike
-/// [`swar::flag_byte`], whose borrows can flag bytes after a match.
-fn space_flags(x: u64) -> u64 {
-    let y = x ^ swar::splat(b' ');
-    // Adding 0x7F to the low seven bits sets the high bit unless they are zero.
-    !(((y & !swar::HIGH) + swar::splat(0x7F)) | y) & swar::HIGH
 }
 
 /// [`shorten`] when the text needs changing: reads only as far as it needs
