@@ -245,21 +245,15 @@ struct RepeatedInfo {
 }
 
 fn alternation(patterns: &[String], case_insensitive: bool) -> Option<Regex> {
-    Some(compile(&joined(patterns)?, case_insensitive))
-}
-
-/// `patterns` as one alternation; `None` when there are none.
-fn joined(patterns: &[String]) -> Option<String> {
     if patterns.is_empty() {
         return None;
     }
-    Some(
-        patterns
-            .iter()
-            .map(|p| format!("(?:{p})"))
-            .collect::<Vec<_>>()
-            .join("|"),
-    )
+    let joined = patterns
+        .iter()
+        .map(|p| format!("(?:{p})"))
+        .collect::<Vec<_>>()
+        .join("|");
+    Some(compile(&joined, case_insensitive))
 }
 
 /// The regex of [`OTHER_VALUE_WORDS`].
