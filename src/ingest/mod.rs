@@ -655,7 +655,7 @@ fn read_values(
             let mut rest = crate::pool::BLOCKS.take();
             rest.extend_from_slice(&buf[keep..]);
             buf.truncate(keep);
-            splitter.shift(keep);
+            splitter.shift(&buf);
             let records = spans
                 .drain(..)
                 .map(|s| RawRecord {

@@ -4,6 +4,7 @@
 //! so nesting depth costs nothing and blocks can end anywhere.
 
 use super::native::RecordStart;
+use crate::swar;
 
 /// What the stream is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -34,6 +35,10 @@ pub struct Span {
 }
 
 /// The resumable scanner.
+///
+/// Line and column are counted lazily, only where a record starts or an
+/// error stands: counting them byte by byte cost more than finding the
+/// records.
 pub struct Splitter {
     layout: Layout,
     opened: bool,
@@ -43,10 +48,13 @@ pub struct Splitter {
     escape: bool,
     /// Offset and position of the record being scanned.
     current: Option<(usize, RecordStart)>,
-    /// Position of the next byte to scan.
+    /// Offset of the next byte to scan.
+    pos: usize,
+    /// The offset up to which lines and columns are counted, and the line
+    /// and column there.
+    counted: usize,
     line: u64,
     column: u64,
-    pos: usize,
     /// Structure errors, reported once each.
     pub errors: Vec<StructureError>,
 }
@@ -61,9 +69,10 @@ impl Splitter {
             in_string: false,
             escape: false,
             current: None,
+            pos: 0,
+            counted: 0,
             line,
             column: 1,
-            pos: 0,
             errors: Vec::new(),
         }
     }
@@ -71,53 +80,74 @@ impl Splitter {
     /// Scans `buf` from where the last call stopped, pushing complete records.
     pub fn scan(&mut self, buf: &[u8], out: &mut Vec<Span>) {
         while self.pos < buf.len() {
-            if self.in_string && !self.escape && self.current.is_some() {
-                // The bytes of a string up to its next quote or backslash
-                // change nothing but the position: skip them in one go
-                // (memchr), not byte by byte. They are most of a record.
-                let rest = &buf[self.pos..];
-                let plain = memchr::memchr2(b'"', b'\\', rest).unwrap_or(rest.len());
-                if plain > 0 {
-                    self.pass_over(&rest[..plain]);
-                    self.pos += plain;
-                    continue;
+            if self.current.is_some() {
+                self.scan_record(buf, out);
+            } else {
+                self.scan_between(buf);
+                self.pos += 1;
+            }
+        }
+    }
+
+    /// Scans the bytes of the current record from `pos` until it ends (then
+    /// pushes it) or `buf` does. The state lives in locals while it runs:
+    /// kept in the struct, every byte stored it back.
+    fn scan_record(&mut self, buf: &[u8], out: &mut Vec<Span>) {
+        let mut at = self.pos;
+        let mut depth = self.depth;
+        let mut in_string = self.in_string;
+        if self.escape && at < buf.len() {
+            self.escape = false;
+            at += 1;
+        }
+        while at < buf.len() {
+            if in_string {
+                // The bytes up to the next quote or backslash change
+                // nothing: they are most of a record.
+                let Some(i) = find_quote_or_backslash(&buf[at..]) else {
+                    at = buf.len();
+                    break;
+                };
+                at += i + 1;
+                if buf[at - 1] == b'"' {
+                    in_string = false;
+                } else if at < buf.len() {
+                    // The escaped byte.
+                    at += 1;
+                } else {
+                    self.escape = true;
                 }
+                continue;
             }
-            self.scan_byte(buf[self.pos], out);
-        }
-    }
-
-    /// Scans the byte at `pos`.
-    fn scan_byte(&mut self, b: u8, out: &mut Vec<Span>) {
-        if self.current.is_some() {
-            self.scan_record_byte(b, out);
-        } else {
-            self.scan_between(b);
-        }
-        if b == b'\n' {
-            self.line += 1;
-            self.column = 1;
-        } else if (b & 0xC0) != 0x80 {
-            self.column += 1;
-        }
-        self.pos += 1;
-    }
-
-    /// Moves the line and column past `bytes` as [`Self::scan_byte`] would,
-    /// counting characters (bytes that do not continue one) in bulk.
-    fn pass_over(&mut self, bytes: &[u8]) {
-        let chars = |b: &[u8]| b.iter().filter(|&&b| (b & 0xC0) != 0x80).count() as u64;
-        match memchr::memrchr(b'\n', bytes) {
-            Some(last) => {
-                self.line += memchr::memchr_iter(b'\n', bytes).count() as u64;
-                self.column = 1 + chars(&bytes[last + 1..]);
+            let b = buf[at];
+            at += 1;
+            match b {
+                b'"' => in_string = true,
+                b'{' | b'[' => depth += 1,
+                b'}' | b']' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        let (start, record_start) = self.current.take().expect("inside a record");
+                        out.push(Span {
+                            start,
+                            end: at,
+                            at: record_start,
+                        });
+                        break;
+                    }
+                }
+                _ => {}
             }
-            None => self.column += chars(bytes),
         }
+        self.pos = at;
+        self.depth = depth;
+        self.in_string = in_string;
     }
 
-    fn scan_between(&mut self, b: u8) {
-        let (line, column) = (self.line, self.column);
+    /// Scans the byte at `pos`, outside any record. Only a record start and
+    /// what may be an error need the line and column.
+    fn scan_between(&mut self, buf: &[u8]) {
+        let b = buf[self.pos];
         match b {
             b' ' | b'\t' | b'\r' | b'\n' => {}
             _ if self.closed => {
@@ -126,6 +156,7 @@ impl Splitter {
                     .iter()
                     .all(|e| !matches!(e, StructureError::TrailingContent { .. }))
                 {
+                    let RecordStart { line, column } = self.locate(buf, self.pos);
                     self.errors
                         .push(StructureError::TrailingContent { line, column });
                 }
@@ -134,13 +165,15 @@ impl Splitter {
             b',' if self.layout == Layout::Array => {}
             b']' if self.layout == Layout::Array => self.closed = true,
             b'{' | b'[' => {
-                self.current = Some((self.pos, RecordStart { line, column }));
+                self.current = Some((self.pos, self.locate(buf, self.pos)));
                 self.depth = 1;
             }
-            b'\xEF' | b'\xBB' | b'\xBF' if line == 1 => {} // a byte-order mark
             _ => {
+                let RecordStart { line, column } = self.locate(buf, self.pos);
+                let bom = matches!(b, b'\xEF' | b'\xBB' | b'\xBF') && line == 1;
                 // A scalar where a record should be: report it once per run.
-                if !matches!(self.errors.last(), Some(StructureError::Unexpected { line: l, .. }) if *l == line)
+                if !bom
+                    && !matches!(self.errors.last(), Some(StructureError::Unexpected { line: l, .. }) if *l == line)
                 {
                     let found = b as char;
                     self.errors.push(StructureError::Unexpected {
@@ -153,32 +186,22 @@ impl Splitter {
         }
     }
 
-    fn scan_record_byte(&mut self, b: u8, out: &mut Vec<Span>) {
-        if self.in_string {
-            if self.escape {
-                self.escape = false;
-            } else if b == b'\\' {
-                self.escape = true;
-            } else if b == b'"' {
-                self.in_string = false;
+    /// The line and column of offset `at` (not before the last one asked),
+    /// counting the bytes since: lines by their line ends, columns by the
+    /// characters since the last line end.
+    fn locate(&mut self, buf: &[u8], at: usize) -> RecordStart {
+        let skipped = &buf[self.counted..at];
+        match memchr::memrchr(b'\n', skipped) {
+            Some(last) => {
+                self.line += memchr::memchr_iter(b'\n', skipped).count() as u64;
+                self.column = 1 + chars(&skipped[last + 1..]);
             }
-            return;
+            None => self.column += chars(skipped),
         }
-        match b {
-            b'"' => self.in_string = true,
-            b'{' | b'[' => self.depth += 1,
-            b'}' | b']' => {
-                self.depth -= 1;
-                if self.depth == 0 {
-                    let (start, at) = self.current.take().expect("inside a record");
-                    out.push(Span {
-                        start,
-                        end: self.pos + 1,
-                        at,
-                    });
-                }
-            }
-            _ => {}
+        self.counted = at;
+        RecordStart {
+            line: self.line,
+            column: self.column,
         }
     }
 
@@ -188,8 +211,12 @@ impl Splitter {
         self.current.map_or(self.pos, |(start, _)| start)
     }
 
-    /// Forgets the first `n` bytes of the buffer (after the caller drained them).
-    pub fn shift(&mut self, n: usize) {
+    /// Forgets `dropped`, the first bytes of the buffer (at most
+    /// [`Self::keep_from`] of them), which the caller is about to drain.
+    pub fn shift(&mut self, dropped: &[u8]) {
+        let n = dropped.len();
+        self.locate(dropped, n);
+        self.counted = 0;
         self.pos -= n;
         if let Some((start, _)) = &mut self.current {
             *start -= n;
@@ -203,6 +230,39 @@ impl Splitter {
         }
         self.current.take().map(|(_, at)| at)
     }
+}
+
+/// The number of characters in `bytes`: the bytes that do not continue
+/// one (`10xxxxxx`), eight at a time. A minified array is one line, so its
+/// columns count every byte before a record.
+fn chars(bytes: &[u8]) -> u64 {
+    let words = bytes.chunks_exact(8);
+    let tail = words.remainder();
+    let continuing = words
+        .map(|w| {
+            let x = u64::from_le_bytes(w.try_into().expect("eight bytes"));
+            // Bit 7 set and bit 6 (shifted up into bit 7's place) clear.
+            (x & !(x << 1) & swar::HIGH).count_ones() as u64
+        })
+        .sum::<u64>()
+        + tail.iter().filter(|&&b| (b & 0xC0) == 0x80).count() as u64;
+    bytes.len() as u64 - continuing
+}
+
+/// The offset of the first `"` or `\\` in `bytes`, eight bytes at a time.
+fn find_quote_or_backslash(bytes: &[u8]) -> Option<usize> {
+    let mut at = 0;
+    while let Some(word) = swar::load(bytes, at) {
+        let flags = swar::flag_byte(word, b'"') | swar::flag_byte(word, b'\\');
+        if flags != 0 {
+            return Some(at + flags.trailing_zeros() as usize / 8);
+        }
+        at += 8;
+    }
+    bytes[at..]
+        .iter()
+        .position(|&b| b == b'"' || b == b'\\')
+        .map(|i| at + i)
 }
 
 /// Whether the first line of `head` holds one complete JSON value (then the
@@ -243,48 +303,231 @@ mod tests {
                 records.push(String::from_utf8(buf[sp.start..sp.end].to_vec()).unwrap());
             }
             let keep = s.keep_from();
+            s.shift(&buf[..keep]);
             buf.drain(..keep);
-            s.shift(keep);
         }
         let cut = s.finish();
         (records, s.errors.clone(), cut)
     }
 
-    /// `Splitter::scan` without its skipping of string bytes: byte by byte.
-    fn split_bytewise(
+    /// The records of `text` split by the reference scanner, all at once:
+    /// (record text, where it starts), errors, the record cut short.
+    fn split_reference(
         layout: Layout,
         text: &[u8],
-    ) -> (Vec<Span>, Vec<StructureError>, Option<RecordStart>) {
-        let mut s = Splitter::new(layout, 1);
-        let mut out = Vec::new();
-        while s.pos < text.len() {
-            s.scan_byte(text[s.pos], &mut out);
+    ) -> (
+        Vec<(Vec<u8>, RecordStart)>,
+        Vec<StructureError>,
+        Option<RecordStart>,
+    ) {
+        let mut s = reference::Splitter::new(layout);
+        let mut spans = Vec::new();
+        for &b in text {
+            s.scan_byte(b, &mut spans);
         }
         let cut = s.finish();
-        (out, s.errors.clone(), cut)
+        let records = spans
+            .into_iter()
+            .map(|sp| (text[sp.start..sp.end].to_vec(), sp.at))
+            .collect();
+        (records, s.errors, cut)
+    }
+
+    /// The same through [`Splitter`], fed in pieces of `chunk` bytes: with
+    /// `drop_done`, dropping what it no longer needs after each piece, as
+    /// the reader does; else into one growing buffer.
+    fn split_fed(
+        layout: Layout,
+        text: &[u8],
+        chunk: usize,
+        drop_done: bool,
+    ) -> (
+        Vec<(Vec<u8>, RecordStart)>,
+        Vec<StructureError>,
+        Option<RecordStart>,
+    ) {
+        let mut s = Splitter::new(layout, 1);
+        let mut buf = Vec::new();
+        let mut spans = Vec::new();
+        let mut records = Vec::new();
+        for piece in text.chunks(chunk) {
+            buf.extend_from_slice(piece);
+            s.scan(&buf, &mut spans);
+            records.extend(
+                spans
+                    .drain(..)
+                    .map(|sp| (buf[sp.start..sp.end].to_vec(), sp.at)),
+            );
+            if drop_done {
+                let keep = s.keep_from();
+                s.shift(&buf[..keep]);
+                buf.drain(..keep);
+            }
+        }
+        let cut = s.finish();
+        (records, s.errors.clone(), cut)
     }
 
     proptest::proptest! {
         #[test]
-        fn skipping_string_bytes_changes_nothing(
-            text in "[\\[\\]{}\"\\\\ ,:\n\tae1é😀]{0,60}",
-            chunk in 1usize..20,
+        fn same_records_and_positions_as_the_byte_by_byte_reference(
+            text in "[\\[\\]{}\"\\\\ ,:\n\r\tae1é😀\u{FEFF}]{0,80}",
+            chunk in 1usize..24,
             array in proptest::bool::ANY,
+            drop_done in proptest::bool::ANY,
         ) {
             let layout = if array { Layout::Array } else { Layout::Values };
-            let (spans, errors, cut) = split_bytewise(layout, text.as_bytes());
-            // Fed in pieces, as the reader does.
-            let mut s = Splitter::new(layout, 1);
-            let mut got = Vec::new();
-            let mut end = 0;
-            while end < text.len() {
-                end = (end + chunk).min(text.len());
-                s.scan(&text.as_bytes()[..end], &mut got);
+            let expected = split_reference(layout, text.as_bytes());
+            let got = split_fed(layout, text.as_bytes(), chunk, drop_done);
+            proptest::prop_assert_eq!(got, expected);
+        }
+
+        #[test]
+        fn chars_agrees_with_a_byte_loop(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..40)) {
+            proptest::prop_assert_eq!(
+                chars(&bytes),
+                bytes.iter().filter(|&&b| (b & 0xC0) != 0x80).count() as u64
+            );
+        }
+
+        #[test]
+        fn quote_search_agrees_with_a_byte_loop(bytes in proptest::collection::vec(
+            proptest::sample::select(vec![b'"', b'\\', b'a', b' ', 0xE2, 0x80, 0x9C, 0x5C ^ 0x80, 0x22 ^ 0x80]),
+            0..40,
+        )) {
+            proptest::prop_assert_eq!(
+                find_quote_or_backslash(&bytes),
+                bytes.iter().position(|&b| b == b'"' || b == b'\\')
+            );
+        }
+    }
+
+    /// The scanner as it was before lines and columns were counted lazily:
+    /// byte by byte, every byte moving the position.
+    mod reference {
+        use super::super::{Layout, RecordStart, Span, StructureError};
+
+        pub struct Splitter {
+            layout: Layout,
+            opened: bool,
+            closed: bool,
+            depth: u64,
+            in_string: bool,
+            escape: bool,
+            current: Option<(usize, RecordStart)>,
+            line: u64,
+            column: u64,
+            pos: usize,
+            pub errors: Vec<StructureError>,
+        }
+
+        impl Splitter {
+            pub fn new(layout: Layout) -> Splitter {
+                Splitter {
+                    layout,
+                    opened: layout == Layout::Values,
+                    closed: false,
+                    depth: 0,
+                    in_string: false,
+                    escape: false,
+                    current: None,
+                    line: 1,
+                    column: 1,
+                    pos: 0,
+                    errors: Vec::new(),
+                }
             }
-            let got_cut = s.finish();
-            proptest::prop_assert_eq!(got, spans);
-            proptest::prop_assert_eq!(&s.errors, &errors);
-            proptest::prop_assert_eq!(got_cut, cut);
+
+            pub fn scan_byte(&mut self, b: u8, out: &mut Vec<Span>) {
+                if self.current.is_some() {
+                    self.scan_record_byte(b, out);
+                } else {
+                    self.scan_between(b);
+                }
+                if b == b'\n' {
+                    self.line += 1;
+                    self.column = 1;
+                } else if (b & 0xC0) != 0x80 {
+                    self.column += 1;
+                }
+                self.pos += 1;
+            }
+
+            fn scan_between(&mut self, b: u8) {
+                let (line, column) = (self.line, self.column);
+                match b {
+                    b' ' | b'\t' | b'\r' | b'\n' => {}
+                    _ if self.closed => {
+                        if self
+                            .errors
+                            .iter()
+                            .all(|e| !matches!(e, StructureError::TrailingContent { .. }))
+                        {
+                            self.errors
+                                .push(StructureError::TrailingContent { line, column });
+                        }
+                    }
+                    b'[' if !self.opened => self.opened = true,
+                    b',' if self.layout == Layout::Array => {}
+                    b']' if self.layout == Layout::Array => self.closed = true,
+                    b'{' | b'[' => {
+                        self.current = Some((self.pos, RecordStart { line, column }));
+                        self.depth = 1;
+                    }
+                    b'\xEF' | b'\xBB' | b'\xBF' if line == 1 => {}
+                    _ => {
+                        if !matches!(self.errors.last(), Some(StructureError::Unexpected { line: l, .. }) if *l == line)
+                        {
+                            let found = b as char;
+                            self.errors.push(StructureError::Unexpected {
+                                line,
+                                column,
+                                found,
+                            });
+                        }
+                    }
+                }
+            }
+
+            fn scan_record_byte(&mut self, b: u8, out: &mut Vec<Span>) {
+                if self.in_string {
+                    if self.escape {
+                        self.escape = false;
+                    } else if b == b'\\' {
+                        self.escape = true;
+                    } else if b == b'"' {
+                        self.in_string = false;
+                    }
+                    return;
+                }
+                match b {
+                    b'"' => self.in_string = true,
+                    b'{' | b'[' => self.depth += 1,
+                    b'}' | b']' => {
+                        self.depth -= 1;
+                        if self.depth == 0 {
+                            let (start, at) = self.current.take().expect("inside a record");
+                            out.push(Span {
+                                start,
+                                end: self.pos + 1,
+                                at,
+                            });
+                        }
+                    }
+                    _ => {}
+                }
+            }
+
+            pub fn finish(&mut self) -> Option<RecordStart> {
+                if self.layout == Layout::Array
+                    && self.opened
+                    && !self.closed
+                    && self.current.is_none()
+                {
+                    self.errors.push(StructureError::Unclosed);
+                }
+                self.current.take().map(|(_, at)| at)
+            }
         }
     }
 
