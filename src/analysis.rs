@@ -5,6 +5,7 @@
 use crate::model::{Conversation, Millis};
 use crate::phrases::{Hit, ListId, Matcher, Scope};
 use crate::text;
+use std::cell::{Cell, OnceCell, RefCell};
 use std::ops::Range;
 
 /// A conversation with its shared facts.
@@ -17,22 +18,66 @@ pub struct Analysis<'c, 'a> {
     hits: Vec<Hit>,
     hit_ranges: Vec<Range<u32>>,
     /// Computed on first use, shared by `response-gap` and the metrics.
-    waits: std::cell::OnceCell<Option<Vec<Wait>>>,
+    waits: OnceCell<Option<Vec<Wait>>>,
+    /// The buffer `waits` is computed in.
+    spare_waits: Cell<Vec<Wait>>,
     /// Each message's sentences, split on first use (several rules read them).
-    sentences: Vec<std::cell::OnceCell<Vec<Range<usize>>>>,
+    sentences: Vec<OnceCell<Vec<Range<usize>>>>,
+    /// Empty vectors for `sentences`, left by earlier conversations.
+    spare_sentences: RefCell<Vec<Vec<Range<usize>>>>,
+}
+
+/// The vectors of an [`Analysis`], kept by a worker from one conversation to
+/// the next: once they have grown, analysing a conversation allocates nothing.
+#[derive(Default)]
+pub struct Buffers {
+    agent: Vec<usize>,
+    customer: Vec<usize>,
+    hits: Vec<Hit>,
+    hit_ranges: Vec<Range<u32>>,
+    waits: Vec<Wait>,
+    sentences: Vec<OnceCell<Vec<Range<usize>>>>,
+    spare_sentences: Vec<Vec<Range<usize>>>,
+}
+
+/// Buffers that grew beyond this many elements (for one huge conversation)
+/// are freed rather than kept.
+const MAX_KEPT_LEN: usize = 1 << 14;
+
+/// Empties `v` for reuse, or frees it when it grew too large.
+fn recycle<T>(mut v: Vec<T>) -> Vec<T> {
+    if v.capacity() > MAX_KEPT_LEN {
+        return Vec::new();
+    }
+    v.clear();
+    v
 }
 
 impl<'c, 'a> Analysis<'c, 'a> {
     /// Scans every agent and customer message once with `matcher`.
     pub fn new(conv: &'c Conversation<'a>, matcher: &Matcher) -> Self {
+        Self::with_buffers(conv, matcher, Buffers::default())
+    }
+
+    /// [`Analysis::new`] in `buffers` (from [`Analysis::into_buffers`]).
+    pub fn with_buffers(conv: &'c Conversation<'a>, matcher: &Matcher, buffers: Buffers) -> Self {
+        let Buffers {
+            mut agent,
+            mut customer,
+            mut hits,
+            mut hit_ranges,
+            waits,
+            mut sentences,
+            spare_sentences,
+        } = buffers;
         let n = conv.messages.len();
-        let mut agent = Vec::with_capacity(n);
-        let mut customer = Vec::with_capacity(n);
+        agent.reserve(n);
+        customer.reserve(n);
         // Room for a hit every 32 bytes (dense text has one every 40 or so),
         // so that the vector seldom grows while the messages are scanned.
         let bytes: usize = conv.messages.iter().map(|m| m.text.len()).sum();
-        let mut hits = Vec::with_capacity(bytes / 32 + 8);
-        let mut hit_ranges = Vec::with_capacity(conv.messages.len());
+        hits.reserve(bytes / 32 + 8);
+        hit_ranges.reserve(n);
         for (i, m) in conv.messages.iter().enumerate() {
             let start = hits.len() as u32;
             if m.is_agent_visible() {
@@ -45,14 +90,43 @@ impl<'c, 'a> Analysis<'c, 'a> {
             }
             hit_ranges.push(start..hits.len() as u32);
         }
+        sentences.resize_with(n, OnceCell::new);
         Analysis {
             conv,
             agent,
             customer,
             hits,
             hit_ranges,
-            waits: std::cell::OnceCell::new(),
-            sentences: vec![std::cell::OnceCell::new(); conv.messages.len()],
+            waits: OnceCell::new(),
+            spare_waits: Cell::new(waits),
+            sentences,
+            spare_sentences: RefCell::new(spare_sentences),
+        }
+    }
+
+    /// The analysis's vectors, emptied for the next conversation.
+    pub fn into_buffers(self) -> Buffers {
+        let mut spare_sentences = self.spare_sentences.into_inner();
+        let mut sentences = self.sentences;
+        for cell in &mut sentences {
+            if let Some(v) = cell.take() {
+                if spare_sentences.len() < MAX_KEPT_LEN {
+                    spare_sentences.push(recycle(v));
+                }
+            }
+        }
+        let waits = match self.waits.into_inner() {
+            Some(Some(w)) => w,
+            _ => self.spare_waits.into_inner(),
+        };
+        Buffers {
+            agent: recycle(self.agent),
+            customer: recycle(self.customer),
+            hits: recycle(self.hits),
+            hit_ranges: recycle(self.hit_ranges),
+            waits: recycle(waits),
+            sentences: recycle(sentences),
+            spare_sentences,
         }
     }
 
@@ -63,7 +137,11 @@ impl<'c, 'a> Analysis<'c, 'a> {
 
     /// The sentences of message `i` (see [`text::sentences`]).
     pub fn sentences(&self, i: usize) -> &[Range<usize>] {
-        self.sentences[i].get_or_init(|| text::sentences(self.text(i)))
+        self.sentences[i].get_or_init(|| {
+            let mut out = self.spare_sentences.borrow_mut().pop().unwrap_or_default();
+            text::sentences_into(self.text(i), &mut out);
+            out
+        })
     }
 
     /// Every hit in message `i`, by position.
@@ -107,28 +185,37 @@ impl<'c, 'a> Analysis<'c, 'a> {
 
     /// The agent's last turn: the last agent message and the agent messages
     /// right before it with no customer message in between (at most two).
-    pub fn final_agent_turn(&self) -> Vec<usize> {
+    pub fn final_agent_turn(&self) -> &[usize] {
+        let n = self.agent.len();
         let Some(&last) = self.agent.last() else {
-            return Vec::new();
+            return &[];
         };
-        let mut turn = vec![last];
-        if self.agent.len() >= 2 {
-            let prev = self.agent[self.agent.len() - 2];
+        if n >= 2 {
+            let prev = self.agent[n - 2];
             if !self.conv.messages[prev + 1..last]
                 .iter()
                 .any(|m| m.is_customer())
             {
-                turn.insert(0, prev);
+                return &self.agent[n - 2..];
             }
         }
-        turn
+        &self.agent[n - 1..]
     }
 
     /// The customer's waits for an agent reply; `None` when an agent or
     /// customer message lacks a timestamp.
     pub fn waits(&self) -> Option<&[Wait]> {
         self.waits
-            .get_or_init(|| customer_waits(self.conv))
+            .get_or_init(|| {
+                let mut waits = self.spare_waits.take();
+                if customer_waits_into(self.conv, &mut waits) {
+                    return Some(waits);
+                }
+                // Kept for the next conversation.
+                waits.clear();
+                self.spare_waits.set(waits);
+                None
+            })
             .as_deref()
     }
 }
@@ -167,15 +254,21 @@ pub struct Wait {
 
 /// Computes every customer wait. `None` when a timestamp is missing.
 pub fn customer_waits(conv: &Conversation) -> Option<Vec<Wait>> {
+    let mut waits = Vec::new();
+    customer_waits_into(conv, &mut waits).then_some(waits)
+}
+
+/// [`customer_waits`] into `waits` (empty); false when a timestamp is missing.
+fn customer_waits_into(conv: &Conversation, waits: &mut Vec<Wait>) -> bool {
     let relevant = conv
         .messages
         .iter()
         .filter(|m| m.is_agent_visible() || m.is_customer());
     if relevant.clone().any(|m| m.ts.is_none()) {
-        return None;
+        return false;
     }
     // At most one wait per customer message.
-    let mut waits = Vec::with_capacity(conv.messages.len() / 2 + 1);
+    waits.reserve(conv.messages.len() / 2 + 1);
     let mut open: Option<(usize, Millis)> = None;
     let mut last_ts: Option<Millis> = None;
     for (i, m) in conv.messages.iter().enumerate() {
@@ -184,14 +277,16 @@ pub fn customer_waits(conv: &Conversation) -> Option<Vec<Wait>> {
         }
         if m.is_customer() {
             if open.is_none() {
-                open = Some((i, m.ts?));
+                let Some(t) = m.ts else { return false };
+                open = Some((i, t));
             }
         } else if m.is_agent_visible() {
             if let Some((c, start)) = open.take() {
+                let Some(t) = m.ts else { return false };
                 waits.push(Wait {
                     customer_msg: c,
                     answered_by: Some(i),
-                    millis: m.ts? - start,
+                    millis: t - start,
                 });
             }
         }
@@ -203,7 +298,7 @@ pub fn customer_waits(conv: &Conversation) -> Option<Vec<Wait>> {
             millis: end - start,
         });
     }
-    Some(waits)
+    true
 }
 
 /// Facts about a conversation reported beside the verdicts.

@@ -4,7 +4,7 @@
 //! number of threads. Memory stays flat: only a bounded number of batches is
 //! in flight at any time.
 
-use crate::analysis::{Analysis, Metrics};
+use crate::analysis::{Analysis, Buffers, Metrics};
 use crate::config::Settings;
 use crate::ingest::error::{RecordError, RecordReport, SourceError};
 use crate::ingest::{self, Batch, Place, ReadOptions, Source};
@@ -17,6 +17,7 @@ use crate::seen_ids::{Seen, SeenIds, CHECKED_IDS};
 use crate::summary::{Digest, Summary};
 use std::collections::BTreeMap;
 use std::io::{self, Write};
+use std::ops::Range;
 use std::sync::mpsc::{sync_channel, Receiver};
 use std::sync::{Arc, Mutex};
 
@@ -46,8 +47,10 @@ pub struct Processed {
     /// The source the batch came from (one per batch).
     pub source: String,
     /// `(conversation id, line it starts on)` of each scored conversation,
-    /// to warn about ids seen more than once.
-    pub ids: Vec<(String, Option<u64>)>,
+    /// to warn about ids seen more than once; the ids are ranges of
+    /// `id_text` (one string for the batch, not one each).
+    pub ids: Vec<(Range<usize>, Option<u64>)>,
+    pub id_text: String,
 }
 
 impl Engine {
@@ -63,11 +66,19 @@ impl Engine {
         }
     }
 
-    /// Scores one conversation and renders it.
-    pub fn score_one(&self, conv: &Conversation, place: Place, p: &mut Processed) {
-        let analysis = Analysis::new(conv, &self.rules.matcher);
+    /// Scores one conversation and renders it. `buffers`: the analysis's
+    /// vectors, kept from one conversation of the batch to the next.
+    pub fn score_one(
+        &self,
+        conv: &Conversation,
+        place: Place,
+        p: &mut Processed,
+        buffers: &mut Buffers,
+    ) {
+        let analysis = Analysis::with_buffers(conv, &self.rules.matcher, std::mem::take(buffers));
         let verdicts = self.rules.check(&analysis);
         let metrics = Metrics::of(&analysis);
+        *buffers = analysis.into_buffers();
         let card = score::scorecard(conv, verdicts, metrics, &self.settings);
         if p.rendered > 0 {
             p.out.extend_from_slice(self.renderer.separator());
@@ -78,7 +89,9 @@ impl Engine {
         if p.source.is_empty() {
             p.source = place.source.to_string();
         }
-        p.ids.push((card.id.to_string(), place.line));
+        let start = p.id_text.len();
+        p.id_text.push_str(card.id);
+        p.ids.push((start..p.id_text.len(), place.line));
     }
 
     fn skip(&self, e: &RecordError, p: &mut Processed) {
@@ -107,8 +120,9 @@ impl Engine {
             out: crate::pool::OUTPUTS.take(),
             ..Processed::default()
         };
+        let mut buffers = Buffers::default();
         let problem = batch.for_each(|record, place| match record {
-            Ok(conv) => self.score_one(conv, place, &mut p),
+            Ok(conv) => self.score_one(conv, place, &mut p, &mut buffers),
             Err(e) => self.skip(&e, &mut p),
         });
         if let Some(e) = problem {
@@ -150,6 +164,7 @@ impl Writer<'_> {
             self.summary.add(d);
         }
         for (id, line) in &p.ids {
+            let id = &p.id_text[id.clone()];
             let at = Place {
                 source: &p.source,
                 line: *line,

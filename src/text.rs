@@ -10,6 +10,12 @@ use std::ops::Range;
 pub fn sentences(text: &str) -> Vec<Range<usize>> {
     // Most messages hold a few sentences: one allocation covers them.
     let mut out = Vec::with_capacity(4);
+    sentences_into(text, &mut out);
+    out
+}
+
+/// [`sentences`], appended to `out` (a buffer kept for reuse).
+pub fn sentences_into(text: &str, out: &mut Vec<Range<usize>>) {
     let bytes = text.as_bytes();
     let mut start = 0;
     let mut i = next_end(bytes, 0);
@@ -22,12 +28,11 @@ pub fn sentences(text: &str) -> Vec<Range<usize>> {
         while end < bytes.len() && matches!(bytes[end], b'.' | b'!' | b'?') {
             end += 1;
         }
-        push_trimmed(text, start..end, &mut out);
+        push_trimmed(text, start..end, out);
         start = end;
         i = next_end(bytes, end);
     }
-    push_trimmed(text, start..bytes.len(), &mut out);
-    out
+    push_trimmed(text, start..bytes.len(), out);
 }
 
 /// Whether `text` holds any of the bytes of `set`, read eight at a time.

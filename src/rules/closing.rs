@@ -73,31 +73,33 @@ const BEFORE_WISH: &[&str] = &[
 /// you too!") rather than a cause ("thanks to the update, ...").
 const THANKED: &[&str] = &["you", "u", "ya", "yourself", "everyone", "all", "both"];
 
-/// The lowercase words of `t` right before `at`, nearest first, within the
-/// clause (stops at sentence or clause punctuation).
-fn words_before(t: &str, at: usize) -> Vec<String> {
+/// The word of `t` right before `at`, within the clause (stops at sentence
+/// or clause punctuation).
+fn word_before(t: &str, at: usize) -> Option<&str> {
     let clause = t[..at]
         .rfind(['.', '!', '?', ',', ';', ':', '\n'])
         .map_or(0, |p| p + 1);
     let before = &t[clause..at];
-    let mut words: Vec<String> = text::words(before)
-        .map(|r| before[r].to_ascii_lowercase())
-        .collect();
-    words.reverse();
-    words
+    text::words(before).last().map(|r| &before[r])
+}
+
+/// Whether `word` is one of `lower` (lowercase words), ignoring ASCII case.
+fn is_one_of(word: &str, lower: &[&str]) -> bool {
+    lower.iter().any(|l| word.eq_ignore_ascii_case(l))
 }
 
 /// Whether the thanks hit `h` is "thanks to <a cause>": "Thanks to the
 /// update, the battery lasts longer" thanks nobody.
 fn thanks_to_cause(t: &str, h: &Hit) -> bool {
     let said = &t[h.start as usize..h.end as usize];
-    if !said.to_ascii_lowercase().ends_with("thanks") {
+    let thanks = said.len().checked_sub(6).and_then(|s| said.get(s..));
+    if !thanks.is_some_and(|w| w.eq_ignore_ascii_case("thanks")) {
         return false;
     }
-    let mut after =
-        text::words(&t[h.end as usize..]).map(|r| t[h.end as usize..][r].to_ascii_lowercase());
-    after.next().is_some_and(|w| w == "to")
-        && after.next().is_none_or(|w| !THANKED.contains(&w.as_str()))
+    let rest = &t[h.end as usize..];
+    let mut after = text::words(rest).map(|r| &rest[r]);
+    after.next().is_some_and(|w| w.eq_ignore_ascii_case("to"))
+        && after.next().is_none_or(|w| !is_one_of(w, THANKED))
 }
 
 impl Closing {
@@ -108,9 +110,7 @@ impl Closing {
             if h.list == self.farewell {
                 !thanks_to_cause(t, h)
             } else if h.list == self.wish {
-                words_before(t, h.start as usize)
-                    .first()
-                    .is_none_or(|w| BEFORE_WISH.contains(&w.as_str()))
+                word_before(t, h.start as usize).is_none_or(|w| is_one_of(w, BEFORE_WISH))
             } else {
                 false
             }

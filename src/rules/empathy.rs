@@ -190,16 +190,23 @@ fn negates_failure(text: &str, h: &Hit) -> bool {
     let clause_start = text[..h.start as usize]
         .rfind(['.', '!', '?', ';', ',', '\n', ':'])
         .map_or(0, |p| p + 1);
-    let before: Vec<String> = text[clause_start..h.start as usize]
+    let words = text[clause_start..h.start as usize]
         .rsplit(|c: char| !(c.is_alphanumeric() || c == '\'' || c == '\u{2019}'))
-        .filter(|w| !w.is_empty())
-        .take(3)
-        .map(str::to_ascii_lowercase)
-        .collect();
-    if before.iter().any(|w| w == "without") {
+        .filter(|w| !w.is_empty());
+    let mut before = [""; 3];
+    let mut n = 0;
+    for (slot, w) in before.iter_mut().zip(words) {
+        *slot = w;
+        n += 1;
+    }
+    let before = &before[..n];
+    if before.iter().any(|w| w.eq_ignore_ascii_case("without")) {
         return false;
     }
-    h.negated || before.iter().any(|w| BARE_NEGATIONS.contains(&w.as_str()))
+    h.negated
+        || before
+            .iter()
+            .any(|w| BARE_NEGATIONS.iter().any(|n| w.eq_ignore_ascii_case(n)))
 }
 
 /// Whether no customer message stands between messages `from` and `to`.

@@ -60,33 +60,39 @@ fn is_name_line(t: &str) -> bool {
         return false;
     }
     // Six words are enough to know the line is too long.
-    let words: Vec<&str> = text::words(t).take(6).map(|r| &t[r]).collect();
-    if words.len() > 5 {
+    let mut first_six = [""; 6];
+    let mut n = 0;
+    for (slot, r) in first_six.iter_mut().zip(text::words(t)) {
+        *slot = &t[r];
+        n += 1;
+    }
+    if n > 5 {
         return false;
     }
-    let lower: Vec<String> = words.iter().map(|w| w.to_ascii_lowercase()).collect();
+    let words = &first_six[..n];
+    let is = |w: &str, lower: &str| w.eq_ignore_ascii_case(lower);
     let trimmed = t.trim_start();
     let signed = trimmed.starts_with(['-', '\u{2014}', '\u{2013}', '~', '^']);
     let placeholder = t.contains(['{', '[', '<', '%']);
-    let here = lower.iter().any(|w| w == "here");
+    let here = words.iter().any(|w| is(w, "here"));
     let capitalised = |k: usize| {
         words
             .get(k)
             .and_then(|w| w.chars().next())
             .is_some_and(char::is_uppercase)
     };
-    let intro = match lower.as_slice() {
-        [a, b, ..] if a == "this" && b == "is" => true,
-        [a, b, ..] if a == "my" && b == "name" => true,
-        [a, b, ..] if a == "i" && b == "am" => capitalised(2),
-        [a, ..] if NAME_INTROS.contains(&a.as_str()) => capitalised(1),
+    let intro = match words {
+        [a, b, ..] if is(a, "this") && is(b, "is") => true,
+        [a, b, ..] if is(a, "my") && is(b, "name") => true,
+        [a, b, ..] if is(a, "i") && is(b, "am") => capitalised(2),
+        [a, ..] if NAME_INTROS.iter().any(|n| is(a, n)) => capitalised(1),
         _ => false,
     };
     let names_only = !words.is_empty()
         && words
             .iter()
             .all(|w| w.chars().next().is_some_and(|c| !c.is_lowercase()))
-        && !IMPERATIVES.contains(&lower[0].as_str());
+        && !IMPERATIVES.iter().any(|v| is(words[0], v));
     signed || placeholder || here || intro || names_only
 }
 
@@ -153,10 +159,12 @@ impl Rule for Greeting {
         let Some(&first) = a.agent.first() else {
             return Verdict::na();
         };
-        let mut opening = vec![first];
-        if is_name_line(a.text(first)) {
-            opening.extend(a.agent.get(1));
-        }
+        // After a name line, the next agent message too.
+        let opening = if is_name_line(a.text(first)) {
+            &a.agent[..a.agent.len().min(2)]
+        } else {
+            &a.agent[..1]
+        };
         if opening.iter().any(|&i| self.greets(a, i)) {
             return Verdict::pass();
         }

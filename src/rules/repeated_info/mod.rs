@@ -806,9 +806,8 @@ struct Values<'r> {
     rule: &'r RepeatedInfo,
     messages: usize,
     /// Per message, the kinds tested so far, and those of them that match
-    /// (both allocated on first use: most chats test none).
-    tested: Vec<KindSet>,
-    given: Vec<KindSet>,
+    /// (allocated on first use: most chats test none).
+    tested_given: Vec<(KindSet, KindSet)>,
 }
 
 type KindSet = u32;
@@ -818,16 +817,14 @@ impl<'r> Values<'r> {
         Values {
             rule,
             messages,
-            tested: Vec::new(),
-            given: Vec::new(),
+            tested_given: Vec::new(),
         }
     }
 
     /// Makes room for every message, on first use.
     fn allocate(&mut self) {
-        if self.tested.is_empty() {
-            self.tested = vec![0; self.messages];
-            self.given = vec![0; self.messages];
+        if self.tested_given.is_empty() {
+            self.tested_given = vec![(0, 0); self.messages];
         }
     }
 
@@ -835,14 +832,15 @@ impl<'r> Values<'r> {
     fn gives(&mut self, a: &Analysis, i: usize, kind: usize) -> bool {
         self.allocate();
         let bit: KindSet = 1 << kind;
-        if self.tested[i] & bit == 0 {
-            self.tested[i] |= bit;
+        let (tested, given) = &mut self.tested_given[i];
+        if *tested & bit == 0 {
+            *tested |= bit;
             let gives = self.rule.kinds[kind].gives.as_ref();
             if gives.is_some_and(|g| g.is_match(a.text(i))) {
-                self.given[i] |= bit;
+                *given |= bit;
             }
         }
-        self.given[i] & bit != 0
+        *given & bit != 0
     }
 
     /// Whether message `i` gives a value of a kind other than `kind` ("7pm"
