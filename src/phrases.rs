@@ -529,26 +529,38 @@ fn whole_token(bytes: &[u8], start: usize, end: usize) -> bool {
     !joins(before) && !joins(bytes.get(end))
 }
 
-/// Sorts the hits that start at one position (`out[first..]`) longest first,
-/// then by list, drops duplicates (the same phrase listed twice, or under two
-/// spellings) and sets their negation, which depends only on the start.
+/// Sorts the hits that start at one position (`out[first..]`) and sets
+/// their negation, which depends only on the start. Inlined into the scan:
+/// most positions have one hit, with nothing to sort and no negation, so
+/// the call cost more than the work.
+#[inline(always)]
 fn finish_group(text: &str, start: usize, first: usize, out: &mut Vec<Hit>) {
     if out.len() - first > 1 {
-        out[first..].sort_unstable_by_key(|h| (std::cmp::Reverse(h.end), h.list.0));
-        let mut kept = first + 1;
-        for i in first + 1..out.len() {
-            let (p, h) = (out[kept - 1], out[i]);
-            if (p.end, p.list) != (h.end, h.list) {
-                out[kept] = h;
-                kept += 1;
-            }
+        sort_group(first, out);
+    }
+    // Hits are pushed not negated.
+    if negated_before(text, start) {
+        for hit in &mut out[first..] {
+            hit.negated = true;
         }
-        out.truncate(kept);
     }
-    let negated = negated_before(text, start);
-    for hit in &mut out[first..] {
-        hit.negated = negated;
+}
+
+/// Sorts the hits that start at one position (`out[first..]`, at least two)
+/// longest first, then by list, and drops duplicates (the same phrase listed
+/// twice, or under two spellings).
+#[inline(never)]
+fn sort_group(first: usize, out: &mut Vec<Hit>) {
+    out[first..].sort_unstable_by_key(|h| (std::cmp::Reverse(h.end), h.list.0));
+    let mut kept = first + 1;
+    for i in first + 1..out.len() {
+        let (p, h) = (out[kept - 1], out[i]);
+        if (p.end, p.list) != (h.end, h.list) {
+            out[kept] = h;
+            kept += 1;
+        }
     }
+    out.truncate(kept);
 }
 
 /// ASCII bytes that are word characters (letters, digits, `_`).
@@ -674,29 +686,49 @@ const NEGATION_WINDOW: usize = 40;
 /// same clause. Allocation-free: this runs for every phrase hit.
 pub fn negated_before(text: &str, at: usize) -> bool {
     // Only the window counts: a word cut by its start is compared as cut.
-    let window = &text.as_bytes()[at.saturating_sub(NEGATION_WINDOW)..at];
-    let mut end = window.len();
+    let mut rest = &text.as_bytes()[at.saturating_sub(NEGATION_WINDOW)..at];
+    let kind = |b: &u8| NEGATION_BYTE[usize::from(*b)];
     for _ in 0..3 {
         // Skip separators back to the end of the previous word; stop at a clause end.
-        let kind = |b: u8| NEGATION_BYTE[usize::from(b)];
-        let Some(last) = window[..end].iter().rposition(|&b| kind(b) != Separator) else {
-            return false;
-        };
-        if kind(window[last]) == ClauseEnd {
-            return false;
+        loop {
+            match rest.split_last() {
+                None => return false,
+                Some((b, before)) => match kind(b) {
+                    Separator => rest = before,
+                    ClauseEnd => return false,
+                    Word => break,
+                },
+            }
         }
-        end = last + 1;
-        let start = window[..end]
+        let start = rest
             .iter()
-            .rposition(|&b| kind(b) != Word)
+            .rposition(|b| kind(b) != Word)
             .map_or(0, |i| i + 1);
-        let word = &window[start..end];
-        if is_negator(word) || ends_with_nt(word) {
+        let (before, word) = rest.split_at(start);
+        if may_negate(word) && negates(word) {
             return true;
         }
-        end = start;
+        rest = before;
     }
     false
+}
+
+/// Whether `word` can be a negation word, from its length and two bytes:
+/// the cheap test that most words fail (four in five in the sample chats),
+/// kept inline while the full comparison is not.
+#[inline(always)]
+fn may_negate(word: &[u8]) -> bool {
+    let n = word.len();
+    let negator = (2..=7).contains(&n) && matches!(word[0] | 0x20, b'n' | b'w' | b'h' | b'c');
+    // "n't": the apostrophe before the t is `'` or the last byte of `’`.
+    let nt = n >= 3 && matches!(word[n - 2], b'\'' | 0x99);
+    negator || nt
+}
+
+/// A negation word: one of the `NEGATORS` or a word ending in "n't".
+#[inline(never)]
+fn negates(word: &[u8]) -> bool {
+    is_negator(word) || ends_with_nt(word)
 }
 
 /// What a byte is to `negated_before`.
@@ -1114,6 +1146,139 @@ mod tests {
         fn rule_lists_match_the_reference(text in random_text(rule_pieces())) {
             let (m, agent, customer) = rule_matchers();
             same_as_reference(m, agent, customer, &text);
+        }
+    }
+
+    /// `negated_before` as it was before the inline pre-test of each word
+    /// (`may_negate`): two `rposition` passes per word.
+    fn previous_negated_before(text: &str, at: usize) -> bool {
+        let window = &text.as_bytes()[at.saturating_sub(NEGATION_WINDOW)..at];
+        let mut end = window.len();
+        for _ in 0..3 {
+            let kind = |b: u8| NEGATION_BYTE[usize::from(b)];
+            let Some(last) = window[..end].iter().rposition(|&b| kind(b) != Separator) else {
+                return false;
+            };
+            if kind(window[last]) == ClauseEnd {
+                return false;
+            }
+            end = last + 1;
+            let start = window[..end]
+                .iter()
+                .rposition(|&b| kind(b) != Word)
+                .map_or(0, |i| i + 1);
+            let word = &window[start..end];
+            if is_negator(word) || ends_with_nt(word) {
+                return true;
+            }
+            end = start;
+        }
+        false
+    }
+
+    /// Pieces for negation texts: negators in any case and cut, "n't" with
+    /// either apostrophe, clause ends, separators (`_` among them), long
+    /// words and multi-byte characters.
+    const NEGATION_PIECES: &[&str] = &[
+        "not",
+        "NOT",
+        "No",
+        "never",
+        "nothing",
+        "without",
+        "HARDLY",
+        "nor",
+        "neither",
+        "none",
+        "cannot",
+        "n",
+        "o",
+        "t",
+        "T",
+        "N",
+        "n't",
+        "N'T",
+        "n\u{2019}t",
+        "N\u{2019}T",
+        "don",
+        "can",
+        "'",
+        "\u{2019}",
+        "\u{2018}",
+        " ",
+        " ",
+        "  ",
+        "\t",
+        "_",
+        "-",
+        "(",
+        ".",
+        "!",
+        "?",
+        ";",
+        ",",
+        ":",
+        "\n",
+        "\r",
+        "é",
+        "Ω",
+        "\u{1F600}",
+        "x",
+        "ab",
+        "word",
+        "longerword",
+        "abcdefghijklmnopqrstuvwxyz",
+        "1",
+        "notnot",
+        "xnot",
+        "nots",
+        "know",
+    ];
+
+    proptest::proptest! {
+        #[test]
+        fn negation_matches_the_previous_implementation(
+            pieces in proptest::collection::vec(proptest::sample::select(NEGATION_PIECES), 0..30),
+            cut in 0usize..300,
+        ) {
+            let text = pieces.concat();
+            let at = (0..=cut.min(text.len())).rev().find(|&i| text.is_char_boundary(i)).unwrap_or(0);
+            proptest::prop_assert_eq!(
+                negated_before(&text, at),
+                previous_negated_before(&text, at),
+                "{:?} at {}", text, at
+            );
+        }
+    }
+
+    #[test]
+    fn negation_window_and_clauses() {
+        // The window holds 37 of the x's and the "not": one word, cut.
+        let cut = format!("{}not", "x".repeat(40));
+        for (text, negated) in [
+            ("not", true),
+            ("I do not", true),
+            ("not a b c", false),
+            ("not a b", true),
+            ("not, a", false),
+            // `_` separates words here, unlike in phrase boundaries.
+            ("not_a", true),
+            ("don\u{2019}t ", true),
+            ("isn't", true),
+            ("n't", true),
+            (&*cut, false),
+            ("nothing 34567890123456789012345678901234567890", false),
+            // Cut by the window start, "knot" is compared as "not".
+            ("knot 345678901234567890123456789012345678", true),
+            ("é not", true),
+            ("", false),
+        ] {
+            assert_eq!(negated_before(text, text.len()), negated, "{text:?}");
+            assert_eq!(
+                previous_negated_before(text, text.len()),
+                negated,
+                "{text:?}"
+            );
         }
     }
 
