@@ -310,16 +310,16 @@ mod tests {
         (records, s.errors.clone(), cut)
     }
 
-    /// The records of `text` split by the reference scanner, all at once:
-    /// (record text, where it starts), errors, the record cut short.
-    fn split_reference(
-        layout: Layout,
-        text: &[u8],
-    ) -> (
+    /// What a split found: (record text, where it starts) of each record,
+    /// structure errors, where the record cut short starts.
+    type Split = (
         Vec<(Vec<u8>, RecordStart)>,
         Vec<StructureError>,
         Option<RecordStart>,
-    ) {
+    );
+
+    /// The records of `text` split by the reference scanner, all at once.
+    fn split_reference(layout: Layout, text: &[u8]) -> Split {
         let mut s = reference::Splitter::new(layout);
         let mut spans = Vec::new();
         for &b in text {
@@ -336,16 +336,7 @@ mod tests {
     /// The same through [`Splitter`], fed in pieces of `chunk` bytes: with
     /// `drop_done`, dropping what it no longer needs after each piece, as
     /// the reader does; else into one growing buffer.
-    fn split_fed(
-        layout: Layout,
-        text: &[u8],
-        chunk: usize,
-        drop_done: bool,
-    ) -> (
-        Vec<(Vec<u8>, RecordStart)>,
-        Vec<StructureError>,
-        Option<RecordStart>,
-    ) {
+    fn split_fed(layout: Layout, text: &[u8], chunk: usize, drop_done: bool) -> Split {
         let mut s = Splitter::new(layout, 1);
         let mut buf = Vec::new();
         let mut spans = Vec::new();
