@@ -3,6 +3,7 @@
 //! invariants that must hold for any input.
 #![allow(dead_code)]
 
+use chatlint::analysis::Buffers;
 use chatlint::config::Settings;
 use chatlint::ingest::error::RecordReport;
 use chatlint::ingest::{self, native, InputFormat, ReadOptions, Source};
@@ -69,10 +70,18 @@ pub fn assert_terminal_safe(what: &str, s: &str) {
     }
 }
 
+thread_local! {
+    /// Analysis buffers kept from one conversation to the next, as a worker
+    /// keeps them within a batch.
+    static BUFFERS: std::cell::RefCell<Buffers> = std::cell::RefCell::default();
+}
+
 fn score(conv: &Conversation, source: &str) {
     for (kind, engine) in engines() {
         let mut p = Processed::default();
-        engine.score_one(conv, ingest::Place { source, line: None }, &mut p);
+        BUFFERS.with_borrow_mut(|buffers| {
+            engine.score_one(conv, ingest::Place { source, line: None }, &mut p, buffers)
+        });
         for d in &p.digests {
             assert!(
                 d.score.is_finite() && (0.0..=100.0).contains(&d.score),
