@@ -57,6 +57,9 @@ pub struct Splitter {
     column: u64,
     /// Structure errors, reported once each.
     pub errors: Vec<StructureError>,
+    /// An error whose character the buffer ends inside: the next scan sees
+    /// it whole, or [`Self::finish`] reports it as it is.
+    pending: Option<StructureError>,
 }
 
 impl Splitter {
@@ -74,17 +77,20 @@ impl Splitter {
             line,
             column: 1,
             errors: Vec::new(),
+            pending: None,
         }
     }
 
     /// Scans `buf` from where the last call stopped, pushing complete records.
     pub fn scan(&mut self, buf: &[u8], out: &mut Vec<Span>) {
+        self.pending = None;
         while self.pos < buf.len() {
             if self.current.is_some() {
                 self.scan_record(buf, out);
-            } else {
-                self.scan_between(buf);
+            } else if self.scan_between(buf) {
                 self.pos += 1;
+            } else {
+                return;
             }
         }
     }
@@ -145,8 +151,10 @@ impl Splitter {
     }
 
     /// Scans the byte at `pos`, outside any record. Only a record start and
-    /// what may be an error need the line and column.
-    fn scan_between(&mut self, buf: &[u8]) {
+    /// what may be an error need the line and column. False when the byte
+    /// starts a character that `buf` ends inside, and an error must name it:
+    /// it is scanned again with more bytes.
+    fn scan_between(&mut self, buf: &[u8]) -> bool {
         let b = buf[self.pos];
         match b {
             b' ' | b'\t' | b'\r' | b'\n' => {}
@@ -175,15 +183,21 @@ impl Splitter {
                 if !bom
                     && !matches!(self.errors.last(), Some(StructureError::Unexpected { line: l, .. }) if *l == line)
                 {
-                    let found = b as char;
-                    self.errors.push(StructureError::Unexpected {
+                    let found = char_at(buf, self.pos);
+                    let error = StructureError::Unexpected {
                         line,
                         column,
-                        found,
-                    });
+                        found: found.unwrap_or(char::REPLACEMENT_CHARACTER),
+                    };
+                    if found.is_none() {
+                        self.pending = Some(error);
+                        return false;
+                    }
+                    self.errors.push(error);
                 }
             }
         }
+        true
     }
 
     /// The line and column of offset `at` (not before the last one asked),
@@ -225,11 +239,26 @@ impl Splitter {
 
     /// At end of input: the unfinished record (cut short) and structure errors.
     pub fn finish(&mut self) -> Option<RecordStart> {
+        self.errors.extend(self.pending.take());
         if self.layout == Layout::Array && self.opened && !self.closed && self.current.is_none() {
             self.errors.push(StructureError::Unclosed);
         }
         self.current.take().map(|(_, at)| at)
     }
+}
+
+/// The character that starts at `at` (a stray byte as U+FFFD), or `None`
+/// when `bytes` ends inside it.
+fn char_at(bytes: &[u8], at: usize) -> Option<char> {
+    // No character is longer than four bytes.
+    let head = &bytes[at..bytes.len().min(at + 4)];
+    let valid = match std::str::from_utf8(head) {
+        Ok(s) => s,
+        Err(e) if e.valid_up_to() > 0 => std::str::from_utf8(&head[..e.valid_up_to()]).ok()?,
+        Err(e) if e.error_len().is_none() => return None,
+        Err(_) => "\u{FFFD}",
+    };
+    valid.chars().next()
 }
 
 /// The number of characters in `bytes`: the bytes that do not continue
@@ -322,8 +351,8 @@ mod tests {
     fn split_reference(layout: Layout, text: &[u8]) -> Split {
         let mut s = reference::Splitter::new(layout);
         let mut spans = Vec::new();
-        for &b in text {
-            s.scan_byte(b, &mut spans);
+        for _ in text {
+            s.scan_byte(text, &mut spans);
         }
         let cut = s.finish();
         let records = spans
@@ -394,7 +423,8 @@ mod tests {
     }
 
     /// The scanner as it was before lines and columns were counted lazily:
-    /// byte by byte, every byte moving the position.
+    /// byte by byte, every byte moving the position. (It reads the whole
+    /// text, so an error can name the character its byte starts.)
     mod reference {
         use super::super::{Layout, RecordStart, Span, StructureError};
 
@@ -429,11 +459,16 @@ mod tests {
                 }
             }
 
-            pub fn scan_byte(&mut self, b: u8, out: &mut Vec<Span>) {
+            /// Scans `text[pos]`; an error names the character it starts
+            /// (U+FFFD where the text ends inside it).
+            pub fn scan_byte(&mut self, text: &[u8], out: &mut Vec<Span>) {
+                let b = text[self.pos];
                 if self.current.is_some() {
                     self.scan_record_byte(b, out);
                 } else {
-                    self.scan_between(b);
+                    let found = super::super::char_at(text, self.pos)
+                        .unwrap_or(char::REPLACEMENT_CHARACTER);
+                    self.scan_between(b, found);
                 }
                 if b == b'\n' {
                     self.line += 1;
@@ -444,7 +479,7 @@ mod tests {
                 self.pos += 1;
             }
 
-            fn scan_between(&mut self, b: u8) {
+            fn scan_between(&mut self, b: u8, found: char) {
                 let (line, column) = (self.line, self.column);
                 match b {
                     b' ' | b'\t' | b'\r' | b'\n' => {}
@@ -469,7 +504,6 @@ mod tests {
                     _ => {
                         if !matches!(self.errors.last(), Some(StructureError::Unexpected { line: l, .. }) if *l == line)
                         {
-                            let found = b as char;
                             self.errors.push(StructureError::Unexpected {
                                 line,
                                 column,
@@ -551,6 +585,31 @@ mod tests {
             errs,
             vec![StructureError::TrailingContent { line: 1, column: 6 }]
         );
+    }
+
+    #[test]
+    fn an_error_names_the_character_not_its_first_byte() {
+        let found = |text: &[u8], chunk: usize| {
+            let (_, errors, _) = split_fed(Layout::Array, text, chunk, true);
+            errors
+                .iter()
+                .filter_map(|e| match e {
+                    StructureError::Unexpected { found, column, .. } => Some((*found, *column)),
+                    _ => None,
+                })
+                .collect::<Vec<_>>()
+        };
+        for chunk in [1, 2, 3, 64] {
+            assert_eq!(
+                found("[{}, é]".as_bytes(), chunk),
+                [('é', 6)],
+                "chunk {chunk}"
+            );
+            assert_eq!(found("[{},\n😀 ]".as_bytes(), chunk), [('😀', 1)]);
+            // A byte that starts no character, and a character cut by the end.
+            assert_eq!(found(b"[{}, \xFF]", chunk), [('\u{FFFD}', 6)]);
+            assert_eq!(found(b"[{}, \xE2\x82", chunk), [('\u{FFFD}', 6)]);
+        }
     }
 
     #[test]
