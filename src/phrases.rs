@@ -705,7 +705,7 @@ pub fn negated_before(text: &str, at: usize) -> bool {
             .rposition(|b| kind(b) != Word)
             .map_or(0, |i| i + 1);
         let (before, word) = rest.split_at(start);
-        if may_negate(word) && negates(word) {
+        if may_be_negator(word) && negates(word) {
             return true;
         }
         rest = before;
@@ -717,7 +717,7 @@ pub fn negated_before(text: &str, at: usize) -> bool {
 /// the cheap test that most words fail (four in five in the sample chats),
 /// kept inline while the full comparison is not.
 #[inline(always)]
-fn may_negate(word: &[u8]) -> bool {
+fn may_be_negator(word: &[u8]) -> bool {
     let n = word.len();
     let negator = (2..=7).contains(&n) && matches!(word[0] | 0x20, b'n' | b'w' | b'h' | b'c');
     // "n't": the apostrophe before the t is `'` or the last byte of `’`.
@@ -1150,7 +1150,7 @@ mod tests {
     }
 
     /// `negated_before` as it was before the inline pre-test of each word
-    /// (`may_negate`): two `rposition` passes per word.
+    /// (`may_be_negator`): two `rposition` passes per word.
     fn previous_negated_before(text: &str, at: usize) -> bool {
         let window = &text.as_bytes()[at.saturating_sub(NEGATION_WINDOW)..at];
         let mut end = window.len();
