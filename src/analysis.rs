@@ -208,7 +208,7 @@ impl<'c, 'a> Analysis<'c, 'a> {
         self.waits
             .get_or_init(|| {
                 let mut waits = self.spare_waits.take();
-                if customer_waits_into(self.conv, &mut waits) {
+                if customer_waits(self.conv, &mut waits) {
                     return Some(waits);
                 }
                 // Kept for the next conversation.
@@ -252,14 +252,9 @@ pub struct Wait {
     pub millis: Millis,
 }
 
-/// Computes every customer wait. `None` when a timestamp is missing.
-pub fn customer_waits(conv: &Conversation) -> Option<Vec<Wait>> {
-    let mut waits = Vec::new();
-    customer_waits_into(conv, &mut waits).then_some(waits)
-}
-
-/// [`customer_waits`] into `waits` (empty); false when a timestamp is missing.
-fn customer_waits_into(conv: &Conversation, waits: &mut Vec<Wait>) -> bool {
+/// Computes every customer wait into `waits` (empty); false when a
+/// timestamp is missing.
+fn customer_waits(conv: &Conversation, waits: &mut Vec<Wait>) -> bool {
     let relevant = conv
         .messages
         .iter()
