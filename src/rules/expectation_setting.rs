@@ -22,7 +22,7 @@ pub static ENTRY: RuleEntry = RuleEntry {
     build,
 };
 
-static LISTS: [ListDef; 2] = [
+static LISTS: [ListDef; 3] = [
     phrase_list!(
         "expectation-setting.next-step",
         Agent,
@@ -32,6 +32,11 @@ static LISTS: [ListDef; 2] = [
         "expectation-setting.not-next-step",
         Agent,
         "expectation-setting/not-next-step.txt"
+    ),
+    phrase_list!(
+        "expectation-setting.duration-unit",
+        Agent,
+        "expectation-setting/duration-unit.txt"
     ),
 ];
 
@@ -135,6 +140,8 @@ const ATTITUDES: &str = include_str!(concat!(
 struct ExpectationSetting {
     next_step: ListId,
     not_next_step: ListId,
+    /// The units of [`TIMING`]'s durations (see [`ExpectationSetting::may_name_duration`]).
+    duration_unit: ListId,
     /// Words after "be" that state a feeling ("I'll be honest").
     attitudes: HashSet<&'static str>,
     timing: Regex,
@@ -144,14 +151,21 @@ struct ExpectationSetting {
 }
 
 fn build(m: &Matcher, _: &Settings) -> Box<dyn Rule> {
-    Box::new(ExpectationSetting {
-        next_step: m.id("expectation-setting.next-step"),
-        not_next_step: m.id("expectation-setting.not-next-step"),
-        attitudes: parse_list(ATTITUDES).collect(),
-        timing: Regex::new(TIMING).expect("timing pattern compiles"),
-        duration_words: duration_words(),
-        doing: Regex::new(DOING).expect("doing pattern compiles"),
-    })
+    Box::new(ExpectationSetting::new(m))
+}
+
+impl ExpectationSetting {
+    fn new(m: &Matcher) -> ExpectationSetting {
+        ExpectationSetting {
+            next_step: m.id("expectation-setting.next-step"),
+            not_next_step: m.id("expectation-setting.not-next-step"),
+            duration_unit: m.id("expectation-setting.duration-unit"),
+            attitudes: parse_list(ATTITUDES).collect(),
+            timing: Regex::new(TIMING).expect("timing pattern compiles"),
+            duration_words: duration_words(),
+            doing: Regex::new(DOING).expect("doing pattern compiles"),
+        }
+    }
 }
 
 /// The words every duration [`TIMING`] matches ends in (a unit: "sec",
@@ -244,6 +258,19 @@ impl ExpectationSetting {
         w.is_some_and(|w| self.attitudes.contains(w.to_ascii_lowercase().as_str()))
     }
 
+    /// Whether agent message `i` may match [`TIMING`]. Every duration the
+    /// pattern matches ends in a unit that follows white space, so it starts
+    /// a word, where the shared scan finds it as a `duration-unit` hit: a
+    /// message without one is not searched. Two cases go to the word search
+    /// of [`may_name_duration`] instead: a unit inside quotes, whose hit the
+    /// scan drops, and units spelled with 'ſ' or the Kelvin sign, which the
+    /// pattern reads as `s` and `k`.
+    fn may_name_duration(&self, a: &Analysis, i: usize) -> bool {
+        let t = a.text(i);
+        a.hits_of(i, self.duration_unit).next().is_some()
+            || (text::has_any_byte(t, b"\">\xC5\xE2") && may_name_duration(&self.duration_words, t))
+    }
+
     /// Whether agent message `i` tells the customer what happens next or
     /// how long it takes.
     fn sets_expectation(&self, a: &Analysis, i: usize) -> bool {
@@ -259,7 +286,7 @@ impl ExpectationSetting {
         });
         let ing = has_ing(t);
         announced
-            || (may_name_duration(&self.duration_words, t) && self.timing.is_match(t))
+            || (self.may_name_duration(a, i) && self.timing.is_match(t))
             || (ing
                 && self.doing.captures_iter(t).any(|c| {
                     let verb = c.get(1).expect("DOING has one group");
@@ -294,7 +321,7 @@ impl Rule for ExpectationSetting {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::Role;
+    use crate::model::{Conversation, Message, Role};
     use crate::rules::Outcome;
 
     /// The outcome of this rule on a chat of `(role, text)` messages.
@@ -340,6 +367,121 @@ mod tests {
         assert!(!may_name_duration(&words, "Please keep the receipt."));
         assert!(!has_ing("Done. Please keep the receipt. In G"));
         assert!(has_ing("CHECKING") && has_ing("ing"));
+    }
+
+    /// A duration of one of [`TIMING`]'s shapes, with varied white space,
+    /// letter case and spellings of `s` and `k`, maybe quoted, between
+    /// other words.
+    fn duration_text() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        use proptest::sample::select;
+        let space = select(vec![" ", "  ", "\t", "\u{a0}", "\n"]);
+        let lead = select(vec![
+            "in",
+            "within",
+            "about",
+            "up to",
+            "less than",
+            "another",
+            "takes",
+            "in the next",
+            "within the",
+            "",
+        ]);
+        let amount = select(vec![
+            "5",
+            "a few",
+            "a couple of",
+            "one",
+            "a",
+            "an",
+            "3-5",
+            "10 to 15",
+        ]);
+        let unit = select(vec![
+            "seconds",
+            "sec",
+            "minutes",
+            "mins",
+            "moment",
+            "hours",
+            "hrs",
+            "hr",
+            "days",
+            "day",
+            "weeks",
+            "months",
+            "hour",
+            "stops away",
+            "minutes away",
+        ]);
+        let quote = select(vec![
+            ("", ""),
+            ("\"", "\""),
+            ("\u{201C}", "\u{201D}"),
+            ("> ", ""),
+        ]);
+        let words = select(vec!["ok", "Your order arrives", "thanks.", ""]);
+        (
+            words.clone(),
+            lead,
+            space.clone(),
+            amount,
+            space,
+            unit,
+            any::<u8>(),
+            quote,
+            words,
+        )
+            .prop_map(
+                |(before, lead, s1, amount, s2, unit, case, (open, close), after)| {
+                    let unit: String = unit
+                        .chars()
+                        .map(|c| match (c, case % 4) {
+                            ('s', 1) => '\u{17F}',
+                            ('k', 1) => '\u{212A}',
+                            (c, 2) => c.to_ascii_uppercase(),
+                            (c, _) => c,
+                        })
+                        .collect();
+                    let duration = [lead, s1, amount, s2, unit.as_str()].concat();
+                    format!("{before} {open}{duration}{close} {after}")
+                },
+            )
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn messages_the_duration_pattern_matches_pass_the_pretest(t in duration_text()) {
+            let (matcher, rule) = rule();
+            let mut conv = Conversation::new("t");
+            conv.messages.push(Message {
+                role: A,
+                author: None,
+                name: None,
+                text: t.as_str().into(),
+                ts: None,
+                event: None,
+                internal: false,
+            });
+            let a = Analysis::new(&conv, matcher);
+            proptest::prop_assert!(!rule.timing.is_match(&t) || rule.may_name_duration(&a, 0), "{t:?}");
+        }
+    }
+
+    /// The rule and the matcher of every list, built once.
+    fn rule() -> &'static (Matcher, ExpectationSetting) {
+        static RULE: std::sync::OnceLock<(Matcher, ExpectationSetting)> =
+            std::sync::OnceLock::new();
+        RULE.get_or_init(|| {
+            let defs: Vec<&ListDef> = crate::rules::REGISTRY
+                .iter()
+                .flat_map(|e| e.meta.lists.iter())
+                .collect();
+            let matcher = Matcher::new(&defs);
+            let rule = ExpectationSetting::new(&matcher);
+            (matcher, rule)
+        })
     }
 
     #[test]
