@@ -264,7 +264,7 @@ pub fn read(
                 row.range.end <= utf8_to || std::str::from_utf8(&buf[row.range.clone()]).is_ok();
             let id = (info.id.take())
                 .map(|(range, quoted)| csv_rows::unquote(&buf[range], quoted, &mut id_scratch))
-                .and_then(trimmed_id);
+                .and_then(csv_rows::trimmed_id);
             match id {
                 _ if !utf8 => rows.skip(NOT_UTF8, row.line),
                 None => rows.skip(NO_ID, row.line),
@@ -294,24 +294,6 @@ pub fn read(
             return failure.map_or(Ok(()), Err);
         }
     }
-}
-
-/// A conversation id cell's text, trimmed as `str::trim` trims (an ASCII
-/// id without `str` checks), unless that leaves nothing.
-fn trimmed_id(cell: &[u8]) -> Option<&[u8]> {
-    let id = if cell.is_ascii() {
-        // `str::trim`'s white space in ASCII, with vertical tab.
-        let space = |b: &u8| matches!(b, b'\t' | b'\n' | 0x0B | 0x0C | b'\r' | b' ');
-        let start = cell.iter().position(|b| !space(b)).unwrap_or(cell.len());
-        let end = cell
-            .iter()
-            .rposition(|b| !space(b))
-            .map_or(start, |i| i + 1);
-        &cell[start..end]
-    } else {
-        std::str::from_utf8(cell).ok()?.trim().as_bytes()
-    };
-    (!id.is_empty()).then_some(id)
 }
 
 /// A conversation whose last row is yet to come.

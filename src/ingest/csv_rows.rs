@@ -378,6 +378,25 @@ pub fn unquote<'b>(raw: &'b [u8], quoted: bool, scratch: &'b mut Vec<u8>) -> &'b
     scratch
 }
 
+/// A conversation id cell's text as pass 2 takes it: trimmed as
+/// `str::trim` trims (an ASCII id without `str` checks), unless that
+/// leaves nothing or it is not UTF-8.
+pub fn trimmed_id(cell: &[u8]) -> Option<&[u8]> {
+    let id = if cell.is_ascii() {
+        // `str::trim`'s white space in ASCII, with vertical tab.
+        let space = |b: &u8| matches!(b, b'\t' | b'\n' | 0x0B | 0x0C | b'\r' | b' ');
+        let start = cell.iter().position(|b| !space(b)).unwrap_or(cell.len());
+        let end = cell
+            .iter()
+            .rposition(|b| !space(b))
+            .map_or(start, |i| i + 1);
+        &cell[start..end]
+    } else {
+        std::str::from_utf8(cell).ok()?.trim().as_bytes()
+    };
+    (!id.is_empty()).then_some(id)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
