@@ -26,10 +26,9 @@ pub fn describe(item: Result<&Conversation, RecordError>) -> String {
 
 /// What reading `data`, a CSV named `t.csv`, hands on, described.
 pub fn read(data: &[u8]) -> Vec<String> {
-    let reader = || csv::ReaderBuilder::new().flexible(true).from_reader(data);
-    let mut rdr = reader();
+    let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(data);
     let cols = Columns::resolve(rdr.headers().unwrap(), &[]).unwrap();
-    let last_row = last_rows(reader(), cols.index(Field::ConversationId).unwrap());
+    let last_row = last_rows(data, cols.index(Field::ConversationId).unwrap());
     let mut out = Vec::new();
     let mut push = |item: Result<Conversation<'static>, RecordError>| {
         out.push(match item {
@@ -103,9 +102,11 @@ pub fn read(data: &[u8]) -> Vec<String> {
     out
 }
 
-/// Each id's last row: the last row whose cell `id_col`, trimmed of ASCII
-/// white space, is the id (rows the csv crate cannot read count as rows).
-fn last_rows(mut rdr: csv::Reader<&[u8]>, id_col: usize) -> HashMap<Vec<u8>, u64> {
+/// Each id's last row in `data`: the last row whose cell `id_col`, trimmed
+/// of ASCII white space, is the id (rows the csv crate cannot read count as
+/// rows).
+pub fn last_rows(data: &[u8], id_col: usize) -> HashMap<Vec<u8>, u64> {
+    let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(data);
     rdr.byte_headers().unwrap();
     let mut last = HashMap::new();
     let mut rec = csv::ByteRecord::new();
