@@ -1,10 +1,11 @@
 //! The generic CSV export: one message per row, a header row naming the
 //! columns (see the README). Rows of one conversation need not be adjacent:
-//! a first pass finds each conversation's last row, so a conversation is
-//! handed on as soon as it is complete and memory holds only the
-//! conversations still open (one, for an export sorted by conversation).
+//! a first pass finds where each conversation ends (see `csv_rows`), so a
+//! conversation is handed on as soon as it is complete and memory holds
+//! only the conversations still open (one, for an export sorted by
+//! conversation) and the last rows of the ids whose rows are not together.
 
-use super::csv_rows::{self, LastRows};
+use super::csv_rows::{self, Ends, LastRows, Progress, ID_FILTER_BITS};
 use super::error::{Location, RecordError};
 use super::{csv_blocks, Batch};
 use crate::model::{Conversation, Message, Role, Text};
@@ -193,12 +194,11 @@ pub fn read(
         .index(Field::ConversationId)
         .expect("resolve requires it");
 
-    // Pass 1: each conversation's last row, by a byte scan, or by the csv
-    // crate for the shapes the scan leaves to it; pass 2 reads the rows
-    // the same way.
-    match csv_rows::last_rows(reopen().map_err(|e| e.to_string())?, id_col)
-        .map_err(|e| e.to_string())?
-    {
+    // Pass 1: the last rows pass 2 cannot find by itself, by a byte scan,
+    // or by the csv crate for the shapes the scan leaves to it; pass 2
+    // reads the rows the same way.
+    let input = reopen().map_err(|e| e.to_string())?;
+    match csv_rows::last_rows(input, id_col, ID_FILTER_BITS).map_err(|e| e.to_string())? {
         Some(last_row) => {
             drop(rdr);
             let input = reopen().map_err(|e| e.to_string())?;
@@ -208,9 +208,9 @@ pub fn read(
             csv_blocks::read(source, input, cols, &last_row, block_size, emit)
         }
         None => {
-            let last_row =
-                csv_rows::last_rows_by_csv_crate(reopen().map_err(|e| e.to_string())?, id_col)
-                    .map_err(|e| e.to_string())?;
+            let input = reopen().map_err(|e| e.to_string())?;
+            let last_row = csv_rows::last_rows_by_csv_crate(input, id_col, ID_FILTER_BITS)
+                .map_err(|e| e.to_string())?;
             read_records(source, rdr, cols, &last_row, emit);
             Ok(())
         }
@@ -221,7 +221,7 @@ pub fn read(
 struct Open {
     conv: Conversation<'static>,
     error: Option<RecordError>,
-    last_row: u64,
+    progress: Progress,
 }
 
 impl Open {
@@ -262,82 +262,155 @@ impl Built<'_> {
 }
 
 /// Pass 2 by the csv crate, for the shapes the byte scan leaves to it:
-/// builds the conversations on this thread and hands each on at its last
-/// row.
+/// builds the conversations on this thread and hands each on once its last
+/// row is read and known to be its last.
 pub(super) fn read_records(
     source: &Arc<str>,
     mut rdr: csv::Reader<Box<dyn Read>>,
     cols: Columns,
-    last_row: &LastRows,
+    last_rows: &LastRows,
     emit: &mut dyn FnMut(Batch),
 ) {
-    let mut out = Built {
-        source: source.clone(),
-        items: Vec::new(),
-        emit,
+    let Some(id_col) = cols.index(Field::ConversationId) else {
+        return; // `Columns::resolve` requires it
     };
-    let mut open: HashMap<String, Open> = HashMap::new();
-    let mut current: Option<Open> = None;
-    let mut row_no = 0u64;
-    let mut srec = csv::StringRecord::new();
-    loop {
-        let this_row = row_no;
-        row_no += 1;
-        let result = rdr.read_record(&mut srec);
-        let line = match &result {
-            Err(e) => e.position().map_or(rdr.position().line(), |p| p.line()),
-            Ok(_) => srec.position().map_or(rdr.position().line(), |p| p.line()),
-        };
-        let loc = || Location::line(source, line);
-        match result {
+    let mut convs = Conversations {
+        out: Built {
+            source: source.clone(),
+            items: Vec::new(),
+            emit,
+        },
+        cols,
+        ends: Ends::new(last_rows),
+        open: HashMap::new(),
+        current: None,
+    };
+    // Read as bytes: pass 1 reads the id of a row that is not UTF-8 too.
+    let mut bytes = csv::ByteRecord::new();
+    for row in 0u64.. {
+        // Where the csv crate places a row that is not UTF-8.
+        let start_line = rdr.position().line();
+        let read = rdr.read_byte_record(&mut bytes);
+        let line_of = |at: Option<&csv::Position>| at.map_or(rdr.position().line(), |p| p.line());
+        match read {
             Ok(false) => break,
             Ok(true) => {}
             Err(e) => {
-                let msg = match e.kind() {
-                    csv::ErrorKind::Utf8 { .. } => NOT_UTF8.to_string(),
-                    _ => format!("row skipped: {e}"),
-                };
-                out.push(Err(RecordError::new(loc(), msg)));
+                convs.skip(line_of(e.position()), format!("row skipped: {e}"));
                 continue;
             }
         }
-        let Some(id) = cols.get(&srec, Field::ConversationId) else {
-            out.push(Err(RecordError::new(loc(), NO_ID)));
-            continue;
-        };
-        // The conversation of the previous row is kept out of the map: rows
-        // of one conversation usually come together.
-        if current.as_ref().is_none_or(|c| c.conv.id != id) {
-            if let Some(previous) = current.take() {
-                open.insert(previous.conv.id.to_string(), previous);
+        let line = line_of(bytes.position());
+        if let Some(cell) = bytes.get(id_col) {
+            convs.note(cell, row);
+        }
+        bytes = match csv::StringRecord::from_byte_record(std::mem::take(&mut bytes)) {
+            Ok(record) => {
+                convs.add(&record, row, line);
+                record.into_byte_record()
             }
-            current = Some(open.remove(id).unwrap_or_else(|| Open {
+            Err(e) => {
+                convs.skip(start_line, NOT_UTF8.to_string());
+                e.into_byte_record()
+            }
+        };
+    }
+    convs.finish();
+}
+
+/// Groups rows read by the csv crate into conversations.
+struct Conversations<'e, 'l> {
+    out: Built<'e>,
+    cols: Columns,
+    ends: Ends<'l>,
+    /// Conversations still open, by id, but for `current`.
+    open: HashMap<String, Open>,
+    /// The conversation of the previous row, kept out of the map: rows of
+    /// one conversation usually come together.
+    current: Option<Open>,
+}
+
+impl Conversations<'_, '_> {
+    /// Skips a row that is not one of a conversation.
+    fn skip(&mut self, line: u64, why: String) {
+        let at = Location::line(&self.out.source, line);
+        self.out.push(Err(RecordError::new(at, why)));
+    }
+
+    /// Notes row `row`, whose id cell is `cell`, as pass 1 did: the run it
+    /// ends may complete the current conversation.
+    fn note(&mut self, cell: &[u8], row: u64) {
+        if let Some(last) = self.ends.note(cell, row) {
+            self.run_ended(last);
+        }
+    }
+
+    /// Notes that the run being read ended at row `last`.
+    fn run_ended(&mut self, last: u64) {
+        if self
+            .current
+            .as_mut()
+            .is_some_and(|c| c.progress.run_ended(last))
+        {
+            self.complete_current();
+        }
+    }
+
+    /// Hands on the current conversation.
+    fn complete_current(&mut self) {
+        if let Some(done) = self.current.take() {
+            self.out.push(done.done());
+        }
+    }
+
+    /// Adds row `row`, which starts on line `line`, or skips it when it
+    /// has no conversation id.
+    fn add(&mut self, record: &csv::StringRecord, row: u64, line: u64) {
+        let Some(id) = self.cols.get(record, Field::ConversationId) else {
+            return self.skip(line, NO_ID.to_string());
+        };
+        if self.current.as_ref().is_none_or(|c| c.conv.id != id) {
+            if let Some(previous) = self.current.take() {
+                self.open.insert(previous.conv.id.to_string(), previous);
+            }
+            self.current = Some(self.open.remove(id).unwrap_or_else(|| Open {
                 conv: Conversation::new(Text::Owned(id.to_string())),
                 error: None,
-                last_row: last_row.get(id.as_bytes()).unwrap_or(this_row),
+                progress: self.ends.open(id.as_bytes(), row),
             }));
         }
-        let entry = current.as_mut().expect("set just above");
+        let Some(entry) = self.current.as_mut() else {
+            return;
+        };
         if entry.error.is_none() {
-            if let Err(msg) = add_row(&mut entry.conv, &cols, &srec) {
+            if let Err(msg) = add_row(&mut entry.conv, &self.cols, record) {
+                let at = Location::line(&self.out.source, line);
                 entry.error =
-                    Some(RecordError::new(loc(), msg).with_conversation(Some(id.to_string())));
+                    Some(RecordError::new(at, msg).with_conversation(Some(id.to_string())));
             }
         }
-        if this_row >= entry.last_row {
-            out.push(current.take().expect("set just above").done());
+        if entry.progress.add(row) {
+            self.complete_current();
         }
     }
-    if let Some(previous) = current.take() {
-        open.insert(previous.conv.id.to_string(), previous);
+
+    /// At the end of the input, ends the last run, then hands on the
+    /// conversations still open (those whose last row was skipped as not
+    /// UTF-8, and those of an input changed since pass 1), in id order.
+    fn finish(mut self) {
+        if let Some(last) = self.ends.finish() {
+            self.run_ended(last);
+        }
+        if let Some(previous) = self.current.take() {
+            self.open.insert(previous.conv.id.to_string(), previous);
+        }
+        let mut rest: Vec<_> = self.open.into_iter().collect();
+        rest.sort_by(|a, b| a.0.cmp(&b.0));
+        for (_, done) in rest {
+            self.out.push(done.done());
+        }
+        self.out.flush();
     }
-    // Rows whose last-row index disagreed between passes (input changed): flush in id order.
-    let mut rest: Vec<_> = open.into_iter().collect();
-    rest.sort_by(|a, b| a.0.cmp(&b.0));
-    for (_, done) in rest {
-        out.push(done.done());
-    }
-    out.flush();
 }
 
 /// Why a row that is not valid UTF-8 is skipped.

@@ -5,7 +5,7 @@
 //! parse them, borrowing the text from the block.
 
 use super::csv::{add_row, Columns, Field, Row, NOT_UTF8, NO_ID};
-use super::csv_rows::{self, LastRows, Scan};
+use super::csv_rows::{self, Ends, LastRows, Progress, Scan};
 use super::error::{Location, RecordError};
 use super::{fill, io_message, Batch, Place, Record};
 use crate::model::{Conversation, Text};
@@ -164,8 +164,8 @@ impl<'a> Row<'a> for Cells<'a> {
 }
 
 /// Reads the rows of `input` (the whole CSV, header first) in blocks of
-/// about `block_size` bytes, groups them into conversations ending at the
-/// rows `last_rows` gives, and hands each block on.
+/// about `block_size` bytes, groups them into conversations ending where
+/// [`Ends`] says from `last_rows`, and hands each block on.
 pub fn read(
     source: &Arc<str>,
     mut input: impl Read,
@@ -181,7 +181,7 @@ pub fn read(
     let mut rows = Rows {
         source: source.clone(),
         cols,
-        last_rows,
+        ends: Ends::new(last_rows),
         open: HashMap::new(),
         current: None,
         rows: Vec::new(),
@@ -203,8 +203,14 @@ pub fn read(
     let mut header = true;
     let mut id_scratch = Vec::new();
     let mut failure = None;
+    let mut read_ahead = ReadAhead::new(block_size);
     loop {
-        let more = match fill(&mut input, &mut buf, block_size) {
+        let ahead = std::mem::replace(&mut read_ahead, ReadAhead::new(block_size));
+        let filled = match ahead.error {
+            Some(e) => Err(e),
+            None => fill(&mut input, &mut buf, ahead.step_left),
+        };
+        let more = match filled {
             Ok(more) => more,
             Err(e) => {
                 failure = Some(format!(
@@ -262,10 +268,12 @@ pub fn read(
             rows.row_no += 1;
             let utf8 =
                 row.range.end <= utf8_to || std::str::from_utf8(&buf[row.range.clone()]).is_ok();
-            let id = (info.id.take())
-                .map(|(range, quoted)| csv_rows::unquote(&buf[range], quoted, &mut id_scratch))
-                .and_then(trimmed_id);
-            match id {
+            let cell = (info.id.take())
+                .map(|(range, quoted)| csv_rows::unquote(&buf[range], quoted, &mut id_scratch));
+            if let Some(cell) = cell {
+                rows.note(&buf, cell, row_no);
+            }
+            match cell.and_then(csv_rows::trimmed_id) {
                 _ if !utf8 => rows.skip(NOT_UTF8, row.line),
                 None => rows.skip(NO_ID, row.line),
                 Some(id) => rows.add(&buf, row, id, row_no),
@@ -278,6 +286,13 @@ pub fn read(
         if ended {
             rows.finish(&buf);
         } else {
+            rows.look_past(
+                &mut input,
+                &mut buf,
+                start,
+                &mut read_ahead,
+                &mut id_scratch,
+            );
             rows.carry(&buf[..start]);
         }
         // Hand on the rows read; the rest of the last one starts the next block.
@@ -296,27 +311,61 @@ pub fn read(
     }
 }
 
-/// A conversation id cell's text, trimmed as `str::trim` trims (an ASCII
-/// id without `str` checks), unless that leaves nothing.
-fn trimmed_id(cell: &[u8]) -> Option<&[u8]> {
-    let id = if cell.is_ascii() {
-        // `str::trim`'s white space in ASCII, with vertical tab.
-        let space = |b: &u8| matches!(b, b'\t' | b'\n' | 0x0B | 0x0C | b'\r' | b' ');
-        let start = cell.iter().position(|b| !space(b)).unwrap_or(cell.len());
-        let end = cell
-            .iter()
-            .rposition(|b| !space(b))
-            .map_or(start, |i| i + 1);
-        &cell[start..end]
-    } else {
-        std::str::from_utf8(cell).ok()?.trim().as_bytes()
-    };
-    (!id.is_empty()).then_some(id)
+/// Reading done for the next block before the rows read are handed on,
+/// in the steps the loop of [`read`] reads in (a block's bytes; the rows
+/// are cut into a block at the end of a step that ends a record), so that
+/// it cuts the same blocks.
+struct ReadAhead {
+    block_size: usize,
+    /// Whether it has read anything.
+    started: bool,
+    /// What is left to read of the step read into (a block's bytes when
+    /// nothing is read).
+    step_left: usize,
+    /// The error that stopped it, for the next block to report.
+    error: Option<std::io::Error>,
 }
+
+impl ReadAhead {
+    fn new(block_size: usize) -> ReadAhead {
+        ReadAhead {
+            block_size,
+            started: false,
+            step_left: block_size,
+            error: None,
+        }
+    }
+
+    /// Reads on from `input` into `buf`: a little at first (a record's id
+    /// cell is near its start), then to the end of a step. Returns false
+    /// at the end of the input or after an error, which it keeps.
+    fn read(&mut self, input: &mut impl Read, buf: &mut Vec<u8>) -> bool {
+        if self.step_left == 0 {
+            self.step_left = self.block_size;
+        }
+        let want = if self.started {
+            self.step_left
+        } else {
+            (self.block_size / PEEK_PARTS).max(1).min(self.step_left)
+        };
+        self.started = true;
+        let before = buf.len();
+        let read = fill(input, buf, want);
+        self.step_left -= buf.len() - before;
+        read.unwrap_or_else(|e| {
+            self.error = Some(e);
+            false
+        })
+    }
+}
+
+/// The part of a block read at first to find the id cell of the record
+/// after a block (8 KiB of the 512 KiB blocks of CSV).
+const PEEK_PARTS: usize = 64;
 
 /// A conversation whose last row is yet to come.
 struct Pending {
-    last_row: u64,
+    progress: Progress,
     /// Its rows in the block being read.
     rows: Vec<RowAt>,
     /// Its rows from blocks handed on already, copied out of them.
@@ -341,12 +390,12 @@ impl Pending {
     }
 }
 
-/// Groups rows into conversations, each handed on at its last row, and
-/// gathers them into blocks.
+/// Groups rows into conversations, each handed on once its last row is
+/// read and known to be its last, and gathers them into blocks.
 struct Rows<'l> {
     source: Arc<str>,
     cols: Columns,
-    last_rows: &'l LastRows,
+    ends: Ends<'l>,
     /// Conversations still open, by id, but for `current`.
     open: HashMap<Box<[u8]>, Pending>,
     /// The conversation of the previous row, kept out of the map: rows of
@@ -384,7 +433,7 @@ impl Rows<'_> {
                 Some(open) => open,
                 None => {
                     let pending = Pending {
-                        last_row: self.last_rows.get(id).unwrap_or(row_no),
+                        progress: self.ends.open(id, row_no),
                         rows: self.spare_rows.pop().unwrap_or_default(),
                         carried: None,
                     };
@@ -397,10 +446,83 @@ impl Rows<'_> {
             return;
         };
         pending.rows.push(row);
-        if row_no >= pending.last_row {
-            if let Some((_, done)) = self.current.take() {
-                self.complete(done, data);
+        if pending.progress.add(row_no) {
+            self.complete_current(data);
+        }
+    }
+
+    /// Notes row `row_no`, in `data`, whose id cell is `cell`, as pass 1
+    /// did: the run it ends may complete the current conversation.
+    fn note(&mut self, data: &[u8], cell: &[u8], row_no: u64) {
+        if let Some(last) = self.ends.note(cell, row_no) {
+            self.run_ended(last, data);
+        }
+    }
+
+    /// Notes that the run being read ended at row `last`.
+    fn run_ended(&mut self, last: u64, data: &[u8]) {
+        if let Some((_, pending)) = self.current.as_mut() {
+            if pending.progress.run_ended(last) {
+                self.complete_current(data);
             }
+        }
+    }
+
+    /// Before the rows of `buf` up to `start` are handed on, if the current
+    /// conversation waits for the end of its run: reads on from `input`
+    /// (into `ahead`) until the id cell of the record at `start` is read,
+    /// and notes it, so that the conversation is handed on with these rows
+    /// if its run ends with them: at the row where the reader handed it on
+    /// when pass 1 kept every id's last row, which keeps the blocks (and so
+    /// the order of warnings on stderr) as they were.
+    fn look_past(
+        &mut self,
+        input: &mut impl Read,
+        buf: &mut Vec<u8>,
+        start: usize,
+        ahead: &mut ReadAhead,
+        scratch: &mut Vec<u8>,
+    ) {
+        let waits = (self.current.as_ref()).is_some_and(|(_, c)| c.progress.waits_for_run_end());
+        let Some(id_col) = self.cols.index(Field::ConversationId).filter(|_| waits) else {
+            return;
+        };
+        let (mut at, mut eof) = (start, false);
+        let mut info = csv_rows::RowInfo::default();
+        loop {
+            let scan = csv_rows::scan_row(buf, at, eof, id_col, &mut info);
+            // The scan gives the id cell once its end is read, also when the
+            // end of its record is not.
+            if let Some((range, quoted)) = info.id.take() {
+                let cell = csv_rows::unquote(&buf[range], quoted, scratch);
+                return self.note(buf, cell, self.row_no);
+            }
+            match scan {
+                Scan::EmptyLine { next } => at = next,
+                Scan::End => return self.end_runs(buf),
+                Scan::NeedMore if !eof => {
+                    eof = !ahead.read(input, buf);
+                    if ahead.error.is_some() {
+                        return;
+                    }
+                }
+                // No id cell, or a changed input.
+                _ => return,
+            }
+        }
+    }
+
+    /// Ends the last run, at the end of the input (if not ended already).
+    fn end_runs(&mut self, data: &[u8]) {
+        if let Some(last) = self.ends.finish() {
+            self.run_ended(last, data);
+        }
+    }
+
+    /// Hands on the current conversation.
+    fn complete_current(&mut self, data: &[u8]) {
+        if let Some((_, done)) = self.current.take() {
+            self.complete(done, data);
         }
     }
 
@@ -437,9 +559,11 @@ impl Rows<'_> {
         }
     }
 
-    /// At the end of the input, hands on the conversations still open (rows
-    /// whose last-row index disagreed between passes), in id order.
+    /// At the end of the input, ends the last run, then hands on the
+    /// conversations still open (those whose last row was skipped as not
+    /// UTF-8, and those of an input changed since pass 1), in id order.
     fn finish(&mut self, data: &[u8]) {
+        self.end_runs(data);
         if let Some((id, pending)) = self.current.take() {
             self.open.insert(id, pending);
         }
@@ -470,46 +594,51 @@ impl Rows<'_> {
 #[cfg(test)]
 mod tests {
     use super::super::csv::{read_records, Columns};
-    use super::super::csv_rows::{last_rows, last_rows_by_csv_crate};
+    use super::super::csv_reference;
+    use super::super::csv_rows::{last_rows, last_rows_by_csv_crate, ID_FILTER_BITS};
     use super::*;
     use proptest::strategy::Strategy;
 
-    /// What the batches of a read hand on, one line each.
-    fn describe(batches: Vec<Batch>) -> Vec<String> {
+    /// What a batch hands on, one line each.
+    fn describe(batch: Batch) -> Vec<String> {
         let mut out = Vec::new();
-        for batch in batches {
-            batch.for_each(|record, _| match record {
-                Ok(conv) => out.push(format!("{conv:?}")),
-                Err(e) => out.push(format!("{e} {:?}", e.conversation)),
-            });
-        }
+        batch.for_each(|record, _| out.push(csv_reference::describe(record)));
         out
     }
 
-    /// Reads `data` with the blocks of this module, `block_size` bytes at a
-    /// time; `None` when the byte scan leaves it to the csv crate.
-    fn by_blocks(data: &[u8], block_size: usize) -> Option<Vec<String>> {
-        let (cols, id_col) = header(data);
-        let last = last_rows(data, id_col).unwrap()?;
-        let mut batches = Vec::new();
-        read(&"t.csv".into(), data, cols, &last, block_size, &mut |b| {
-            batches.push(b)
+    /// What each block hands on when the blocks of this module read `data`,
+    /// `block_size` bytes at a time, with the last rows `last`.
+    fn blocks(data: &[u8], block_size: usize, last: &LastRows) -> Vec<Vec<String>> {
+        let (cols, _) = header(data);
+        let mut blocks = Vec::new();
+        read(&"t.csv".into(), data, cols, last, block_size, &mut |b| {
+            blocks.push(describe(b))
         })
         .unwrap();
-        Some(describe(batches))
+        blocks
     }
 
-    /// Reads `data` with the csv crate, as the shapes it keeps are read.
-    fn by_csv_crate(data: &'static [u8]) -> Vec<String> {
+    /// Reads `data` with the blocks of this module, `block_size` bytes at a
+    /// time, after pass 1 with an id filter of `filter_bits` bits; `None`
+    /// when the byte scan leaves it to the csv crate.
+    fn by_blocks(data: &[u8], block_size: usize, filter_bits: usize) -> Option<Vec<Vec<String>>> {
+        let (_, id_col) = header(data);
+        let last = last_rows(data, id_col, filter_bits).unwrap()?;
+        Some(blocks(data, block_size, &last))
+    }
+
+    /// Reads `data` with the csv crate, as the shapes it keeps are read,
+    /// after pass 1 with an id filter of `filter_bits` bits.
+    fn by_csv_crate(data: &'static [u8], filter_bits: usize) -> Vec<String> {
         let (cols, id_col) = header(data);
-        let last = last_rows_by_csv_crate(data, id_col).unwrap();
+        let last = last_rows_by_csv_crate(data, id_col, filter_bits).unwrap();
         let mut rdr = csv::ReaderBuilder::new()
             .flexible(true)
             .from_reader(Box::new(data) as Box<dyn Read>);
         rdr.headers().unwrap();
         let mut batches = Vec::new();
         read_records(&"t.csv".into(), rdr, cols, &last, &mut |b| batches.push(b));
-        describe(batches)
+        batches.into_iter().flat_map(describe).collect()
     }
 
     fn header(data: &[u8]) -> (Columns, usize) {
@@ -519,15 +648,28 @@ mod tests {
         (cols, id_col)
     }
 
-    /// Rows of a few conversations, interleaved, with bad and odd cells:
-    /// unknown roles, bad timestamps, empty ids, too few or many cells,
-    /// quoted text with commas, line ends, carriage returns, doubled quotes
-    /// and rows of their own, bytes that are not UTF-8, and empty lines;
-    /// LF and CRLF line ends mixed, the last perhaps missing, perhaps a byte
-    /// order mark. The columns are `chat_id,role,ts,text` turned left `turn`
-    /// times.
+    /// Rows of a few conversations, in runs of rows of one id, the runs
+    /// interleaved, with bad and odd cells: unknown roles, bad timestamps,
+    /// empty ids, ids that pass 2 trims more than pass 1 (of a no-break
+    /// space, a vertical tab), too few or many cells, quoted text with
+    /// commas, line ends, carriage returns, doubled quotes and rows of their
+    /// own, bytes that are not UTF-8, and empty lines; LF and CRLF line ends
+    /// mixed, the last perhaps missing, perhaps a byte order mark. The
+    /// columns are `chat_id,role,ts,text` turned left `turn` times, so that
+    /// the short rows have an id cell or not.
     fn rows(turn: usize) -> impl Strategy<Value = Vec<u8>> {
-        let id = proptest::sample::select(vec!["a", "b", "c", " a", "\"b\"", "\"c\"\"\"", ""]);
+        let id = proptest::sample::select(vec![
+            "a",
+            "b",
+            "c",
+            " a",
+            "\"b\"",
+            "\"c\"\"\"",
+            "",
+            "\u{a0}a",
+            "\u{b}b",
+            "\u{b}",
+        ]);
         let role = proptest::sample::select(vec!["agent", "customer", " System", "wizard", ""]);
         let ts = proptest::sample::select(vec!["2024-01-02T03:04:05Z", "", "soon"]);
         let text = proptest::sample::select(vec![
@@ -543,27 +685,33 @@ mod tests {
             "bad \u{ff}",
             "a,extra",
         ]);
-        let row = (id, role, ts, text).prop_map(move |(id, role, ts, text)| {
-            let text = text.replace('\u{ff}', "\u{1}");
-            let mut cells = [id, role, ts, &text];
-            cells.rotate_left(turn);
-            let mut row = cells.join(",").into_bytes();
-            // U+0001 stands for a byte that is not UTF-8.
-            for b in &mut row {
-                if *b == 1 {
-                    *b = 0xff;
-                }
-            }
-            row
-        });
-        let line = proptest::prop_oneof![
-            6 => row,
-            1 => proptest::strategy::Just(Vec::new()),
-            1 => proptest::strategy::Just(b"c,agent".to_vec()),
-        ];
         let end = || proptest::sample::select(vec![&b"\n"[..], b"\r\n"]);
+        let message = (role, ts, text, end());
+        let run = (id, proptest::collection::vec(message, 1..4)).prop_map(move |(id, messages)| {
+            let row = |(role, ts, text, end): (&str, &str, &str, &'static [u8])| {
+                let text = text.replace('\u{ff}', "\u{1}");
+                let mut cells = [id, role, ts, &text];
+                cells.rotate_left(turn);
+                let mut row = cells.join(",").into_bytes();
+                // U+0001 stands for a byte that is not UTF-8.
+                for b in &mut row {
+                    if *b == 1 {
+                        *b = 0xff;
+                    }
+                }
+                (row, end)
+            };
+            messages.into_iter().map(row).collect::<Vec<_>>()
+        });
+        let line = |text: &'static [u8]| (end()).prop_map(move |end| vec![(text.to_vec(), end)]);
+        let lines = proptest::prop_oneof![
+            6 => run,
+            1 => line(b""),
+            1 => line(b"c,agent"),
+            1 => line(b"b"),
+        ];
         (
-            proptest::collection::vec((line, end()), 0..12),
+            proptest::collection::vec(lines, 0..10),
             end(),
             proptest::bool::ANY,
             proptest::bool::ANY,
@@ -574,6 +722,7 @@ mod tests {
                 let mut data = if bom { "\u{feff}" } else { "" }.as_bytes().to_vec();
                 data.extend(header.join(",").as_bytes());
                 data.extend(header_end);
+                let lines: Vec<_> = lines.into_iter().flatten().collect();
                 let n = lines.len();
                 for (i, (line, end)) in lines.into_iter().enumerate() {
                     data.extend(line);
@@ -585,16 +734,32 @@ mod tests {
             })
     }
 
+    /// Id filters of pass 1: one that mistakes most ids for ids seen, one
+    /// that mistakes some, and the one the reader uses.
+    fn filter_bits() -> impl Strategy<Value = usize> {
+        proptest::sample::select(vec![64, 256, ID_FILTER_BITS])
+    }
+
     proptest::proptest! {
+        #![proptest_config(proptest::test_runner::Config::with_cases(1000))]
+
         #[test]
-        fn reads_as_the_csv_crate_does(
+        fn reads_as_the_reader_before_did(
             data in (0usize..4).prop_flat_map(rows),
             block_size in 1usize..80,
+            filter_bits in filter_bits(),
         ) {
             let data: &'static [u8] = Box::leak(data.into_boxed_slice());
-            let fast = by_blocks(data, block_size);
+            let before = csv_reference::read(data);
+            let fast = by_blocks(data, block_size, filter_bits);
             proptest::prop_assert!(fast.is_some(), "left to the csv crate");
-            proptest::prop_assert_eq!(fast.unwrap(), by_csv_crate(data));
+            let fast = fast.unwrap();
+            proptest::prop_assert_eq!(&fast.concat(), &before, "by blocks");
+            proptest::prop_assert_eq!(by_csv_crate(data, filter_bits), before, "by the csv crate");
+            // With every id's last row, no conversation waits for the end of
+            // its run: the blocks are those the reader handed on before.
+            let every = LastRows::of_ids(csv_reference::last_rows(data, header(data).1));
+            proptest::prop_assert_eq!(fast, blocks(data, block_size, &every), "blocks");
         }
     }
 
@@ -603,8 +768,8 @@ mod tests {
         // The csv crate says such a row starts on the line after the row
         // before it; reports keep saying so.
         let data = b"chat_id,role,text\n\n\na,agent,not \xff UTF-8\n\nb,wizard,x\n";
-        let got = by_blocks(data, 1 << 20).unwrap();
-        assert_eq!(got, by_csv_crate(data));
+        let got = by_blocks(data, 1 << 20, ID_FILTER_BITS).unwrap().concat();
+        assert_eq!(got, by_csv_crate(data, ID_FILTER_BITS));
         assert!(got[0].starts_with("t.csv:2: row skipped"), "{got:?}");
         assert!(got[1].starts_with("t.csv:5: unknown role"), "{got:?}");
     }
@@ -614,8 +779,8 @@ mod tests {
         // The csv crate reads the line feed of a CRLF with the next record,
         // so it places the rows after one a line early.
         let data = b"\xEF\xBB\xBFchat_id,role,text\r\na,agent,\"x\r\ny\"\r\n\r\nb,wizard,x\r\nc,agent\nd,agent,\xff\r\n";
-        let got = by_blocks(data, 1 << 20).unwrap();
-        assert_eq!(got, by_csv_crate(data));
+        let got = by_blocks(data, 1 << 20, ID_FILTER_BITS).unwrap().concat();
+        assert_eq!(got, by_csv_crate(data, ID_FILTER_BITS));
         assert!(got[1].starts_with("t.csv:3: unknown role"), "{got:?}");
         assert!(got[2].starts_with("t.csv:5: row has 2 fields"), "{got:?}");
         assert!(got[3].starts_with("t.csv:7: row skipped"), "{got:?}");
@@ -625,8 +790,14 @@ mod tests {
     fn conversations_across_blocks_keep_their_rows() {
         let data = b"chat_id,role,text\na,agent,one\nb,customer,\"two\nlines\"\na,customer,three\nb,agent,four\n";
         for block_size in [1, 7, 30, 1 << 20] {
-            let got = by_blocks(data, block_size).unwrap();
-            assert_eq!(got, by_csv_crate(data), "block size {block_size}");
+            let got = by_blocks(data, block_size, ID_FILTER_BITS)
+                .unwrap()
+                .concat();
+            assert_eq!(
+                got,
+                by_csv_crate(data, ID_FILTER_BITS),
+                "block size {block_size}"
+            );
             assert_eq!(got.len(), 2);
         }
     }

@@ -4,6 +4,8 @@
 
 pub mod csv;
 mod csv_blocks;
+#[cfg(test)]
+mod csv_reference;
 mod csv_rows;
 pub mod error;
 pub mod native;
