@@ -398,18 +398,20 @@ struct Ask {
     whose: String,
     /// Byte range in the message.
     span: Range<usize>,
-    /// Whether the request asks for this one thing only, so that a bare
-    /// reply is its value.
-    single: bool,
+    /// The byte range of its sentence in the message.
+    sentence: Range<usize>,
 }
 
-/// A reply to a request for one thing, which may give its value bare.
+/// A reply to a request for one kind, which may give its value bare.
 /// Whether it does is decided on first need (most are never looked up):
 /// see [`RepeatedInfo::gives_bare`].
 struct Answer {
     kind: usize,
     whose: String,
     message: usize,
+    /// The message that asked, and the byte range there of the sentence
+    /// that asked: whether it asked for this one thing only.
+    asked_in: (usize, Range<usize>),
     gives: Option<bool>,
 }
 
@@ -492,7 +494,6 @@ impl RepeatedInfo {
         quoted: &[Range<usize>],
         found: &mut Vec<Ask>,
     ) {
-        let mut single = None;
         let mut left = candidates.any();
         while left != 0 {
             let k = left.trailing_zeros() as usize;
@@ -519,7 +520,7 @@ impl RepeatedInfo {
                 kind: k,
                 whose,
                 span: offset + span.start..offset + span.end,
-                single: *single.get_or_insert_with(|| self.single(s)),
+                sentence: offset..offset + s.len(),
             });
         }
     }
@@ -627,11 +628,15 @@ impl RepeatedInfo {
         at_most_words(reply, BARE_ANSWER_WORDS) && !self.not_bare.is_match(reply)
     }
 
-    /// Whether reply `r` gives a value of the kind asked, bare: it is no
-    /// non-answer and no value of another kind (decided once).
+    /// Whether reply `r` gives a value of the kind asked, bare: it replied
+    /// to a request for that one thing, and is no non-answer and no value of
+    /// another kind (decided once).
     fn gives_bare(&self, a: &Analysis, values: &mut Values, r: &mut Answer) -> bool {
         *r.gives.get_or_insert_with(|| {
-            self.bare_answer(a.text(r.message)) && !values.of_other_kind(a, r.message, r.kind)
+            let (asker, sentence) = &r.asked_in;
+            self.single(&a.text(*asker)[sentence.clone()])
+                && self.bare_answer(a.text(r.message))
+                && !values.of_other_kind(a, r.message, r.kind)
         })
     }
 }
@@ -914,8 +919,10 @@ impl Rule for RepeatedInfo {
         let mut answers: Vec<Answer> = Vec::new();
         // Customer messages that replied to requests, with the kinds asked.
         let mut replies: Vec<(usize, KindSet)> = Vec::new();
-        // Requests of the agent's or bot's last message, waiting for a reply.
+        // Requests of the agent's or bot's last message (`pending_message`),
+        // waiting for a reply.
         let mut pending: Vec<Ask> = Vec::new();
+        let mut pending_message = 0;
         // Where the customer's current request began: found on first need.
         let mut tasks = Tasks {
             customer: Vec::with_capacity(a.customer.len()),
@@ -928,12 +935,13 @@ impl Rule for RepeatedInfo {
                 tasks.customer.push((i, offered_more));
                 offered_more = false;
                 let kinds = pending.iter().fold(0 as KindSet, |ks, p| ks | 1 << p.kind);
-                if kinds.count_ones() == 1 && pending[0].single {
+                if kinds.count_ones() == 1 {
                     let p = &pending[0];
                     answers.push(Answer {
                         kind: p.kind,
                         whose: p.whose.clone(),
                         message: i,
+                        asked_in: (pending_message, p.sentence.clone()),
                         gives: None,
                     });
                 }
@@ -1013,6 +1021,7 @@ impl Rule for RepeatedInfo {
                 }
             }
             pending = asks;
+            pending_message = i;
             if offers_more {
                 offered_more = true;
             }
