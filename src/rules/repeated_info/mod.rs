@@ -48,8 +48,10 @@ const KINDS: &str = include_str!(concat!(
     "/rules/repeated-info/kinds.toml"
 ));
 
-/// Sentences that request something without a question mark.
-const REQUEST: &str = r"(?i)\b(please|kindly|could you|can you|would you|may i|can i|let (me|us) know|tell me|provide|confirm|need (your|the)|what|which|where|when|i need|we need|enter|specify|share)\b";
+/// Sentences that request something without a question mark (matched
+/// ignoring case). Its words are also in the [`Literals`] (see
+/// [`Candidates::request`]).
+const REQUEST: &str = r"\b(please|kindly|could you|can you|would you|may i|can i|let (me|us) know|tell me|provide|confirm|need (your|the)|what|which|where|when|i need|we need|enter|specify|share)\b";
 
 /// Words right before a noun that make it a request for it ("what is your",
 /// "could you provide the", "may I have your", "let us know the").
@@ -357,8 +359,9 @@ impl RepeatedInfo {
                 patterns
                     .iter()
                     .map(|(nouns, asks)| (nouns.as_slice(), asks.as_slice())),
+                &spaced(REQUEST),
             ),
-            request: compile(&spaced(REQUEST), false),
+            request: compile(&spaced(REQUEST), true),
             cue: compile(&spaced(CUE), false),
             negation: compile(&spaced(NEGATION), false),
             other_value_or_channel: compile(
@@ -454,7 +457,7 @@ impl RepeatedInfo {
             if candidates.any() == 0 {
                 continue;
             }
-            let Some(fragment) = self.request(s) else {
+            let Some(fragment) = self.request(s, candidates.request) else {
                 continue;
             };
             let quoted = quoted.get_or_insert_with(|| {
@@ -473,14 +476,15 @@ impl RepeatedInfo {
 
     /// Whether sentence `s` is a request: `None` when not, else whether it
     /// is a fragment (no verb, read as a request for its nouns).
-    fn request(&self, s: &str) -> Option<bool> {
+    /// `may_request`: whether it may hold a word of [`REQUEST`].
+    fn request(&self, s: &str, may_request: bool) -> Option<bool> {
         let question = s.trim_end_matches(['.', '!', ')', ' ']).ends_with('?');
         let fragment = !question
             && !s.ends_with('!')
             && self.starts_with_noun.is_match(s)
             && at_most_words(s, 10)
             && !self.verb.is_match(s.trim_end_matches('.'));
-        (question || fragment || self.request.is_match(s)).then_some(fragment)
+        (question || fragment || (may_request && self.request.is_match(s))).then_some(fragment)
     }
 
     /// The kinds request sentence `s` (at `offset` in its message) asks for,
@@ -1215,8 +1219,9 @@ mod tests {
         }
     }
 
-    /// Each kind's nouns and asks regexes, and the literals built from them.
-    type KindRegexes = (Vec<(Option<Regex>, Option<Regex>)>, Literals);
+    /// Each kind's nouns and asks regexes, the [`REQUEST`] regex, and the
+    /// literals built from them.
+    type KindRegexes = (Vec<(Option<Regex>, Option<Regex>)>, Regex, Literals);
 
     fn kind_regexes() -> &'static KindRegexes {
         static KINDS_COMPILED: std::sync::OnceLock<KindRegexes> = std::sync::OnceLock::new();
@@ -1228,6 +1233,7 @@ mod tests {
                     .iter()
                     .zip(&nouns)
                     .map(|(k, n)| (n.as_slice(), k.asks.as_slice())),
+                &spaced(REQUEST),
             );
             let regexes = file
                 .kind
@@ -1235,13 +1241,17 @@ mod tests {
                 .zip(&nouns)
                 .map(|(k, n)| (alternation(n, true), alternation(&k.asks, true)))
                 .collect();
-            (regexes, literals)
+            (regexes, compile(&spaced(REQUEST), true), literals)
         })
     }
 
-    /// The candidates that the kinds' regexes say a sentence must have.
+    /// The candidates that the kinds' regexes and [`REQUEST`] say a
+    /// sentence must have.
     fn must_be_candidates(s: &str) -> Candidates {
-        let mut c = Candidates::default();
+        let mut c = Candidates {
+            request: kind_regexes().1.is_match(s),
+            ..Candidates::default()
+        };
         for (k, (nouns, asks)) in kind_regexes().0.iter().enumerate() {
             if nouns.as_ref().is_some_and(|r| r.is_match(s)) {
                 c.nouns |= 1 << k;
@@ -1256,7 +1266,7 @@ mod tests {
     /// The kinds ending in each sentence of message `t` cover those its
     /// regexes need (see [`Literals::ends`]), and so do its candidates.
     fn assert_ends_cover_sentences(t: &str) {
-        let literals = &kind_regexes().1;
+        let literals = &kind_regexes().2;
         let mut ends = Vec::new();
         let found = literals.ends(t, &mut ends);
         assert_eq!(found, t.is_ascii(), "{t:?}");
@@ -1273,13 +1283,14 @@ mod tests {
     }
 
     fn assert_candidates_cover(s: &str) {
-        assert_covers(must_be_candidates(s), kind_regexes().1.candidates(s), s);
+        assert_covers(must_be_candidates(s), kind_regexes().2.candidates(s), s);
     }
 
     /// Every kind in `must` is in `got`, for text `t`.
     fn assert_covers(must: Candidates, got: Candidates, t: &str) {
         assert_eq!(must.asks & !got.asks, 0, "asks of {t:?}");
         assert_eq!(must.nouns & !got.nouns, 0, "nouns of {t:?}");
+        assert!(!must.request || got.request, "request words of {t:?}");
     }
 
     /// The characters that match, under `(?i)`, an ASCII letter: their
@@ -1296,7 +1307,11 @@ mod tests {
     /// candidate in every sentence), and they make a DFA.
     #[test]
     fn every_pattern_has_start_words() {
-        assert!(kind_regexes().1.has_dfa());
+        assert!(kind_regexes().2.has_dfa());
+        assert!(matches!(
+            literals::starts(&spaced(REQUEST)),
+            literals::Starts::Words(_)
+        ));
         let file: KindsFile = toml::from_str(KINDS).unwrap();
         for k in &file.kind {
             for p in noun_patterns(k).iter().chain(&k.asks) {
@@ -1391,7 +1406,13 @@ mod tests {
             .filter(|w| w.len() > 1)
             .map(str::to_string)
             .collect();
-        words.extend(["e-mail", "pick-up", "the", "your", "please", "can"].map(String::from));
+        words.extend(
+            REQUEST
+                .split(|c: char| !c.is_ascii_alphabetic())
+                .filter(|w| w.len() > 1)
+                .map(str::to_string),
+        );
+        words.extend(["e-mail", "pick-up", "the", "your", "i", "we", "me", "us"].map(String::from));
         words.sort();
         words.dedup();
         words
@@ -1414,8 +1435,9 @@ mod tests {
             ("1", "x"),
             ("ok, ", "."),
         ];
-        for k in &file.kind {
-            for p in k.nouns.iter().chain(&k.asks) {
+        let patterns = file.kind.iter().flat_map(|k| k.nouns.iter().chain(&k.asks));
+        for p in patterns.map(String::as_str).chain([REQUEST]) {
+            {
                 let bare = p.replace(r"\b", "").replace(['^', '$'], "");
                 let gen = proptest::string::string_regex(&bare).unwrap();
                 for i in 0..64 {
