@@ -694,7 +694,9 @@ fn may_negate(t: &str) -> bool {
             .get(..w.len())
             .is_some_and(|x| x.eq_ignore_ascii_case(w.as_bytes()))
     };
-    (0..b.len()).any(|i| match b[i].to_ascii_lowercase() {
+    // `| 0x20` lower-cases these three letters, and no other byte becomes
+    // one of them.
+    b.iter().enumerate().any(|(i, &c)| match c | 0x20 {
         b'n' => at(i, "no") || at(i, "never") || at(i, "n't"),
         b'w' => at(i, "without"),
         b'd' => at(i, "dont"),
@@ -895,19 +897,28 @@ impl Tasks {
     }
 }
 
-/// The end of `s` holding its last `n` words.
+/// The end of `s` holding its last `n` words (of alphanumeric characters
+/// and `'`). Read from the end a byte at a time; only a non-ASCII byte
+/// decodes its character.
 fn last_words(s: &str, n: usize) -> &str {
     let mut seen = 0;
     let mut in_word = false;
-    for (i, c) in s.char_indices().rev() {
-        let w = c.is_alphanumeric() || c == '\'';
+    let mut end = s.len();
+    while let Some(&b) = s.as_bytes()[..end].last() {
+        let (start, w) = if b.is_ascii() {
+            (end - 1, b.is_ascii_alphanumeric() || b == b'\'')
+        } else {
+            let (i, c) = s[..end].char_indices().next_back().expect("a character");
+            (i, c.is_alphanumeric())
+        };
         if w && !in_word {
             seen += 1;
         }
         if !w && in_word && seen == n {
-            return &s[i + c.len_utf8()..];
+            return &s[end..];
         }
         in_word = w;
+        end = start;
     }
     s
 }
@@ -1093,6 +1104,31 @@ mod tests {
             "provide your"
         );
         assert_eq!(last_words("your", 7), "your");
+        assert_eq!(last_words("a b, don't Ökonom  ", 2), "don't Ökonom  ");
+        assert_eq!(last_words("x — café's ", 1), "café's ");
+        assert_eq!(last_words("", 3), "");
+    }
+
+    proptest::proptest! {
+        /// [`last_words`] finds what reading characters from the end finds.
+        #[test]
+        fn last_words_reads_characters(s in "[a-zA-Z0-9' ,.é—_\u{a0}Ö]{0,30}", n in 1usize..5) {
+            let mut seen = 0;
+            let mut in_word = false;
+            let mut want = s.as_str();
+            for (i, c) in s.char_indices().rev() {
+                let w = c.is_alphanumeric() || c == '\'';
+                if w && !in_word {
+                    seen += 1;
+                }
+                if !w && in_word && seen == n {
+                    want = &s[i + c.len_utf8()..];
+                    break;
+                }
+                in_word = w;
+            }
+            proptest::prop_assert_eq!(last_words(&s, n), want);
+        }
     }
 
     /// Words and separators around the words of [`NEGATION`],
