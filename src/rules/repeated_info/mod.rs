@@ -48,8 +48,10 @@ const KINDS: &str = include_str!(concat!(
     "/rules/repeated-info/kinds.toml"
 ));
 
-/// Sentences that request something without a question mark.
-const REQUEST: &str = r"(?i)\b(please|kindly|could you|can you|would you|may i|can i|let (me|us) know|tell me|provide|confirm|need (your|the)|what|which|where|when|i need|we need|enter|specify|share)\b";
+/// Sentences that request something without a question mark (matched
+/// ignoring case). Its words are also in the [`Literals`] (see
+/// [`Candidates::request`]).
+const REQUEST: &str = r"\b(please|kindly|could you|can you|would you|may i|can i|let (me|us) know|tell me|provide|confirm|need (your|the)|what|which|where|when|i need|we need|enter|specify|share)\b";
 
 /// Words right before a noun that make it a request for it ("what is your",
 /// "could you provide the", "may I have your", "let us know the").
@@ -357,8 +359,9 @@ impl RepeatedInfo {
                 patterns
                     .iter()
                     .map(|(nouns, asks)| (nouns.as_slice(), asks.as_slice())),
+                &spaced(REQUEST),
             ),
-            request: compile(&spaced(REQUEST), false),
+            request: compile(&spaced(REQUEST), true),
             cue: compile(&spaced(CUE), false),
             negation: compile(&spaced(NEGATION), false),
             other_value_or_channel: compile(
@@ -398,18 +401,20 @@ struct Ask {
     whose: String,
     /// Byte range in the message.
     span: Range<usize>,
-    /// Whether the request asks for this one thing only, so that a bare
-    /// reply is its value.
-    single: bool,
+    /// The byte range of its sentence in the message.
+    sentence: Range<usize>,
 }
 
-/// A reply to a request for one thing, which may give its value bare.
+/// A reply to a request for one kind, which may give its value bare.
 /// Whether it does is decided on first need (most are never looked up):
 /// see [`RepeatedInfo::gives_bare`].
 struct Answer {
     kind: usize,
     whose: String,
     message: usize,
+    /// The message that asked, and the byte range there of the sentence
+    /// that asked: whether it asked for this one thing only.
+    asked_in: (usize, Range<usize>),
     gives: Option<bool>,
 }
 
@@ -452,7 +457,7 @@ impl RepeatedInfo {
             if candidates.any() == 0 {
                 continue;
             }
-            let Some(fragment) = self.request(s) else {
+            let Some(fragment) = self.request(s, candidates.request) else {
                 continue;
             };
             let quoted = quoted.get_or_insert_with(|| {
@@ -471,14 +476,15 @@ impl RepeatedInfo {
 
     /// Whether sentence `s` is a request: `None` when not, else whether it
     /// is a fragment (no verb, read as a request for its nouns).
-    fn request(&self, s: &str) -> Option<bool> {
+    /// `may_request`: whether it may hold a word of [`REQUEST`].
+    fn request(&self, s: &str, may_request: bool) -> Option<bool> {
         let question = s.trim_end_matches(['.', '!', ')', ' ']).ends_with('?');
         let fragment = !question
             && !s.ends_with('!')
             && self.starts_with_noun.is_match(s)
             && at_most_words(s, 10)
             && !self.verb.is_match(s.trim_end_matches('.'));
-        (question || fragment || self.request.is_match(s)).then_some(fragment)
+        (question || fragment || (may_request && self.request.is_match(s))).then_some(fragment)
     }
 
     /// The kinds request sentence `s` (at `offset` in its message) asks for,
@@ -492,7 +498,6 @@ impl RepeatedInfo {
         quoted: &[Range<usize>],
         found: &mut Vec<Ask>,
     ) {
-        let mut single = None;
         let mut left = candidates.any();
         while left != 0 {
             let k = left.trailing_zeros() as usize;
@@ -519,7 +524,7 @@ impl RepeatedInfo {
                 kind: k,
                 whose,
                 span: offset + span.start..offset + span.end,
-                single: *single.get_or_insert_with(|| self.single(s)),
+                sentence: offset..offset + s.len(),
             });
         }
     }
@@ -627,11 +632,15 @@ impl RepeatedInfo {
         at_most_words(reply, BARE_ANSWER_WORDS) && !self.not_bare.is_match(reply)
     }
 
-    /// Whether reply `r` gives a value of the kind asked, bare: it is no
-    /// non-answer and no value of another kind (decided once).
+    /// Whether reply `r` gives a value of the kind asked, bare: it replied
+    /// to a request for that one thing, and is no non-answer and no value of
+    /// another kind (decided once).
     fn gives_bare(&self, a: &Analysis, values: &mut Values, r: &mut Answer) -> bool {
         *r.gives.get_or_insert_with(|| {
-            self.bare_answer(a.text(r.message)) && !values.of_other_kind(a, r.message, r.kind)
+            let (asker, sentence) = &r.asked_in;
+            self.single(&a.text(*asker)[sentence.clone()])
+                && self.bare_answer(a.text(r.message))
+                && !values.of_other_kind(a, r.message, r.kind)
         })
     }
 }
@@ -685,7 +694,9 @@ fn may_negate(t: &str) -> bool {
             .get(..w.len())
             .is_some_and(|x| x.eq_ignore_ascii_case(w.as_bytes()))
     };
-    (0..b.len()).any(|i| match b[i].to_ascii_lowercase() {
+    // `| 0x20` lower-cases these three letters, and no other byte becomes
+    // one of them.
+    b.iter().enumerate().any(|(i, &c)| match c | 0x20 {
         b'n' => at(i, "no") || at(i, "never") || at(i, "n't"),
         b'w' => at(i, "without"),
         b'd' => at(i, "dont"),
@@ -886,19 +897,28 @@ impl Tasks {
     }
 }
 
-/// The end of `s` holding its last `n` words.
+/// The end of `s` holding its last `n` words (of alphanumeric characters
+/// and `'`). Read from the end a byte at a time; only a non-ASCII byte
+/// decodes its character.
 fn last_words(s: &str, n: usize) -> &str {
     let mut seen = 0;
     let mut in_word = false;
-    for (i, c) in s.char_indices().rev() {
-        let w = c.is_alphanumeric() || c == '\'';
+    let mut end = s.len();
+    while let Some(&b) = s.as_bytes()[..end].last() {
+        let (start, w) = if b.is_ascii() {
+            (end - 1, b.is_ascii_alphanumeric() || b == b'\'')
+        } else {
+            let (i, c) = s[..end].char_indices().next_back().expect("a character");
+            (i, c.is_alphanumeric())
+        };
         if w && !in_word {
             seen += 1;
         }
         if !w && in_word && seen == n {
-            return &s[i + c.len_utf8()..];
+            return &s[end..];
         }
         in_word = w;
+        end = start;
     }
     s
 }
@@ -914,8 +934,10 @@ impl Rule for RepeatedInfo {
         let mut answers: Vec<Answer> = Vec::new();
         // Customer messages that replied to requests, with the kinds asked.
         let mut replies: Vec<(usize, KindSet)> = Vec::new();
-        // Requests of the agent's or bot's last message, waiting for a reply.
+        // Requests of the agent's or bot's last message (`pending_message`),
+        // waiting for a reply.
         let mut pending: Vec<Ask> = Vec::new();
+        let mut pending_message = 0;
         // Where the customer's current request began: found on first need.
         let mut tasks = Tasks {
             customer: Vec::with_capacity(a.customer.len()),
@@ -928,12 +950,13 @@ impl Rule for RepeatedInfo {
                 tasks.customer.push((i, offered_more));
                 offered_more = false;
                 let kinds = pending.iter().fold(0 as KindSet, |ks, p| ks | 1 << p.kind);
-                if kinds.count_ones() == 1 && pending[0].single {
+                if kinds.count_ones() == 1 {
                     let p = &pending[0];
                     answers.push(Answer {
                         kind: p.kind,
                         whose: p.whose.clone(),
                         message: i,
+                        asked_in: (pending_message, p.sentence.clone()),
                         gives: None,
                     });
                 }
@@ -1013,6 +1036,7 @@ impl Rule for RepeatedInfo {
                 }
             }
             pending = asks;
+            pending_message = i;
             if offers_more {
                 offered_more = true;
             }
@@ -1080,6 +1104,31 @@ mod tests {
             "provide your"
         );
         assert_eq!(last_words("your", 7), "your");
+        assert_eq!(last_words("a b, don't Ökonom  ", 2), "don't Ökonom  ");
+        assert_eq!(last_words("x — café's ", 1), "café's ");
+        assert_eq!(last_words("", 3), "");
+    }
+
+    proptest::proptest! {
+        /// [`last_words`] finds what reading characters from the end finds.
+        #[test]
+        fn last_words_reads_characters(s in "[a-zA-Z0-9' ,.é—_\u{a0}Ö]{0,30}", n in 1usize..5) {
+            let mut seen = 0;
+            let mut in_word = false;
+            let mut want = s.as_str();
+            for (i, c) in s.char_indices().rev() {
+                let w = c.is_alphanumeric() || c == '\'';
+                if w && !in_word {
+                    seen += 1;
+                }
+                if !w && in_word && seen == n {
+                    want = &s[i + c.len_utf8()..];
+                    break;
+                }
+                in_word = w;
+            }
+            proptest::prop_assert_eq!(last_words(&s, n), want);
+        }
     }
 
     /// Words and separators around the words of [`NEGATION`],
@@ -1206,8 +1255,9 @@ mod tests {
         }
     }
 
-    /// Each kind's nouns and asks regexes, and the literals built from them.
-    type KindRegexes = (Vec<(Option<Regex>, Option<Regex>)>, Literals);
+    /// Each kind's nouns and asks regexes, the [`REQUEST`] regex, and the
+    /// literals built from them.
+    type KindRegexes = (Vec<(Option<Regex>, Option<Regex>)>, Regex, Literals);
 
     fn kind_regexes() -> &'static KindRegexes {
         static KINDS_COMPILED: std::sync::OnceLock<KindRegexes> = std::sync::OnceLock::new();
@@ -1219,6 +1269,7 @@ mod tests {
                     .iter()
                     .zip(&nouns)
                     .map(|(k, n)| (n.as_slice(), k.asks.as_slice())),
+                &spaced(REQUEST),
             );
             let regexes = file
                 .kind
@@ -1226,13 +1277,17 @@ mod tests {
                 .zip(&nouns)
                 .map(|(k, n)| (alternation(n, true), alternation(&k.asks, true)))
                 .collect();
-            (regexes, literals)
+            (regexes, compile(&spaced(REQUEST), true), literals)
         })
     }
 
-    /// The candidates that the kinds' regexes say a sentence must have.
+    /// The candidates that the kinds' regexes and [`REQUEST`] say a
+    /// sentence must have.
     fn must_be_candidates(s: &str) -> Candidates {
-        let mut c = Candidates::default();
+        let mut c = Candidates {
+            request: kind_regexes().1.is_match(s),
+            ..Candidates::default()
+        };
         for (k, (nouns, asks)) in kind_regexes().0.iter().enumerate() {
             if nouns.as_ref().is_some_and(|r| r.is_match(s)) {
                 c.nouns |= 1 << k;
@@ -1247,7 +1302,7 @@ mod tests {
     /// The kinds ending in each sentence of message `t` cover those its
     /// regexes need (see [`Literals::ends`]), and so do its candidates.
     fn assert_ends_cover_sentences(t: &str) {
-        let literals = &kind_regexes().1;
+        let literals = &kind_regexes().2;
         let mut ends = Vec::new();
         let found = literals.ends(t, &mut ends);
         assert_eq!(found, t.is_ascii(), "{t:?}");
@@ -1264,13 +1319,14 @@ mod tests {
     }
 
     fn assert_candidates_cover(s: &str) {
-        assert_covers(must_be_candidates(s), kind_regexes().1.candidates(s), s);
+        assert_covers(must_be_candidates(s), kind_regexes().2.candidates(s), s);
     }
 
     /// Every kind in `must` is in `got`, for text `t`.
     fn assert_covers(must: Candidates, got: Candidates, t: &str) {
         assert_eq!(must.asks & !got.asks, 0, "asks of {t:?}");
         assert_eq!(must.nouns & !got.nouns, 0, "nouns of {t:?}");
+        assert!(!must.request || got.request, "request words of {t:?}");
     }
 
     /// The characters that match, under `(?i)`, an ASCII letter: their
@@ -1287,7 +1343,11 @@ mod tests {
     /// candidate in every sentence), and they make a DFA.
     #[test]
     fn every_pattern_has_start_words() {
-        assert!(kind_regexes().1.has_dfa());
+        assert!(kind_regexes().2.has_dfa());
+        assert!(matches!(
+            literals::starts(&spaced(REQUEST)),
+            literals::Starts::Words(_)
+        ));
         let file: KindsFile = toml::from_str(KINDS).unwrap();
         for k in &file.kind {
             for p in noun_patterns(k).iter().chain(&k.asks) {
@@ -1382,7 +1442,13 @@ mod tests {
             .filter(|w| w.len() > 1)
             .map(str::to_string)
             .collect();
-        words.extend(["e-mail", "pick-up", "the", "your", "please", "can"].map(String::from));
+        words.extend(
+            REQUEST
+                .split(|c: char| !c.is_ascii_alphabetic())
+                .filter(|w| w.len() > 1)
+                .map(str::to_string),
+        );
+        words.extend(["e-mail", "pick-up", "the", "your", "i", "we", "me", "us"].map(String::from));
         words.sort();
         words.dedup();
         words
@@ -1405,8 +1471,9 @@ mod tests {
             ("1", "x"),
             ("ok, ", "."),
         ];
-        for k in &file.kind {
-            for p in k.nouns.iter().chain(&k.asks) {
+        let patterns = file.kind.iter().flat_map(|k| k.nouns.iter().chain(&k.asks));
+        for p in patterns.map(String::as_str).chain([REQUEST]) {
+            {
                 let bare = p.replace(r"\b", "").replace(['^', '$'], "");
                 let gen = proptest::string::string_regex(&bare).unwrap();
                 for i in 0..64 {
