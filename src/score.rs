@@ -4,7 +4,7 @@
 use crate::analysis::Metrics;
 use crate::config::Settings;
 use crate::model::Conversation;
-use crate::rules::{Outcome, Severity, Verdict, REGISTRY};
+use crate::rules::{Note, Outcome, Severity, Verdict, REGISTRY};
 use crate::text;
 use crate::timestamp;
 use std::borrow::Cow;
@@ -19,7 +19,7 @@ pub struct ReportedFinding<'c> {
     pub end: Option<usize>,
     /// The flagged words, or the start of the message when no words are flagged.
     pub excerpt: Cow<'c, str>,
-    pub note: Cow<'static, str>,
+    pub note: Note,
 }
 
 /// One rule's result in a scorecard.

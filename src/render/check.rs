@@ -42,7 +42,7 @@ impl CheckRenderer {
         self.severity(r.severity).push_to(out);
         self.style.bold(meta.id).push_around("[", "]:", out);
         out.push(b' ');
-        self.style.bold(&sanitize(&f.note)).push_to(out);
+        self.style.bold(&sanitize(&f.note.text())).push_to(out);
         out.push(b'\n');
         let msg = conv.messages.get(f.message);
         self.style.blue(" -->").push_to(out);
@@ -110,7 +110,7 @@ impl CheckRenderer {
         out.extend_from_slice(itoa::Buffer::new().format(f.message).as_bytes());
         out.push(b' ');
         self.severity(r.severity).push_to(out);
-        for part in ["[", r.id(), "]: ", &sanitize(&f.note), "\n"] {
+        for part in ["[", r.id(), "]: ", &sanitize(&f.note.text()), "\n"] {
             out.extend_from_slice(part.as_bytes());
         }
     }

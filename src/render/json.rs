@@ -8,7 +8,7 @@
 use super::Renderer;
 use crate::ingest::Place;
 use crate::model::Conversation;
-use crate::rules::Outcome;
+use crate::rules::{Note, Outcome};
 use crate::score::{ReportedFinding, Scorecard};
 
 /// Appends `card` as one compact JSON object.
@@ -78,8 +78,21 @@ fn write_finding(f: &ReportedFinding, out: &mut Vec<u8>) {
     out.extend_from_slice(b",\"excerpt\":");
     write_str(&f.excerpt, out);
     out.extend_from_slice(b",\"note\":");
-    write_str(&f.note, out);
+    write_note(&f.note, out);
     out.push(b'}');
+}
+
+/// A note as a JSON string: a wait note straight from its numbers, as it
+/// is plain ASCII with nothing to escape (a test checks).
+fn write_note(note: &Note, out: &mut Vec<u8>) {
+    match note {
+        Note::Text(text) => write_str(text, out),
+        Note::Wait(wait) => {
+            out.push(b'"');
+            wait.push_to(out);
+            out.push(b'"');
+        }
+    }
 }
 
 fn write_bool(v: bool, out: &mut Vec<u8>) {
@@ -261,6 +274,17 @@ mod tests {
         #[test]
         fn any_string_escapes_like_serde_json(s in any::<String>()) {
             prop_assert_eq!(written(|o| write_str(&s, o)), serde_json::to_string(&s).unwrap());
+        }
+
+        #[test]
+        fn any_note_writes_like_serde_json(
+            millis: i64,
+            answered_by: Option<usize>,
+            limit_ms in prop_oneof![Just(30_000), any::<i64>()],
+        ) {
+            let note = Note::from(crate::rules::WaitNote { millis, answered_by, limit_ms });
+            let json = serde_json::to_string(&note.to_string()).unwrap();
+            prop_assert_eq!(written(|o| write_note(&note, o)), json);
         }
 
         #[test]

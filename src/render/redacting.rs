@@ -29,7 +29,7 @@ impl Renderer for Redacting {
         for r in &mut card.rules {
             for f in &mut r.findings {
                 f.excerpt = redact(&f.excerpt).into_owned().into();
-                f.note = redact(&f.note).into_owned().into();
+                f.note = redact(&f.note.text()).into_owned().into();
             }
         }
         if !self.messages {
