@@ -46,7 +46,7 @@ pub struct Scorecard<'c> {
     pub agent: Option<&'c str>,
     pub team: Option<&'c str>,
     /// ISO week of the conversation's start (`2026-W46`).
-    pub week: Option<String>,
+    pub week: Option<timestamp::Week>,
     /// 0 to 100, one decimal.
     pub score: f64,
     pub passed: bool,

@@ -7,7 +7,7 @@
 
 use crate::model::Millis;
 use crate::swar;
-use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, Timelike, Utc};
+use chrono::{DateTime, Datelike, IsoWeek, NaiveDate, NaiveDateTime, Timelike, Utc};
 use std::cell::Cell;
 
 /// Epoch numbers above this are milliseconds, below it seconds.
@@ -280,33 +280,61 @@ pub fn format(ms: Millis) -> String {
     }
     // By hand: this runs for every finding `check` prints, and chrono's
     // format strings are interpreted at each call.
-    let mut out = String::with_capacity(24);
-    let mut digits = |n: u32, width: u32, sep: char| {
-        for place in (0..width).rev() {
-            let digit = n / 10u32.pow(place) % 10;
-            out.push(char::from(b'0' + digit as u8));
-        }
+    let mut out = Vec::with_capacity(24);
+    let mut digits = |n: u32, width: u32, sep: u8| {
+        push_padded(&mut out, n, width);
         out.push(sep);
     };
-    digits(dt.year() as u32, 4, '-');
-    digits(dt.month(), 2, '-');
-    digits(dt.day(), 2, 'T');
-    digits(dt.hour(), 2, ':');
-    digits(dt.minute(), 2, ':');
+    digits(dt.year() as u32, 4, b'-');
+    digits(dt.month(), 2, b'-');
+    digits(dt.day(), 2, b'T');
+    digits(dt.hour(), 2, b':');
+    digits(dt.minute(), 2, b':');
     if ms % 1000 == 0 {
-        digits(dt.second(), 2, 'Z');
+        digits(dt.second(), 2, b'Z');
     } else {
-        digits(dt.second(), 2, '.');
-        digits(ms.rem_euclid(1000) as u32, 3, 'Z');
+        digits(dt.second(), 2, b'.');
+        digits(ms.rem_euclid(1000) as u32, 3, b'Z');
     }
-    out
+    String::from_utf8(out).expect("digits and separators are ASCII")
 }
 
-/// The ISO week of a moment, as `2026-W46`.
-pub fn iso_week(ms: Millis) -> Option<String> {
-    let dt = DateTime::<Utc>::from_timestamp_millis(ms)?;
-    let w = dt.iso_week();
-    Some(format!("{:04}-W{:02}", w.year(), w.week()))
+/// Appends the last `width` decimal digits of `n`, zero-padded.
+fn push_padded(out: &mut Vec<u8>, n: u32, width: u32) {
+    for place in (0..width).rev() {
+        let digit = n / 10u32.pow(place) % 10;
+        out.push(b'0' + digit as u8);
+    }
+}
+
+/// An ISO week, shown as `2026-W46`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Week(IsoWeek);
+
+impl Week {
+    /// Appends the week as `Display` shows it: by hand for the years
+    /// 0-9999 (this runs for every scorecard), where that is four digits.
+    pub fn push_to(self, out: &mut Vec<u8>) {
+        let year = self.0.year();
+        if !(0..=9999).contains(&year) {
+            use std::io::Write;
+            return write!(out, "{self}").expect("writing to memory");
+        }
+        push_padded(out, year as u32, 4);
+        out.extend_from_slice(b"-W");
+        push_padded(out, self.0.week(), 2);
+    }
+}
+
+impl std::fmt::Display for Week {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        write!(f, "{:04}-W{:02}", self.0.year(), self.0.week())
+    }
+}
+
+/// The ISO week of a moment.
+pub fn iso_week(ms: Millis) -> Option<Week> {
+    DateTime::<Utc>::from_timestamp_millis(ms).map(|dt| Week(dt.iso_week()))
 }
 
 /// A timestamp: an RFC 3339 / ISO 8601 string, or epoch seconds or
@@ -522,6 +550,18 @@ mod tests {
         }
 
         #[test]
+        fn weeks_write_as_displayed(ms in prop_oneof![
+            // The years 0-9999, then any that chrono has.
+            -62_167_219_200_000i64..253_402_300_800_000,
+            -8_000_000_000_000_000i64..8_000_000_000_000_000,
+        ]) {
+            let week = iso_week(ms).unwrap();
+            let mut out = Vec::new();
+            week.push_to(&mut out);
+            proptest::prop_assert_eq!(String::from_utf8(out).unwrap(), week.to_string());
+        }
+
+        #[test]
         fn formats_like_chrono(ms in -70_000_000_000_000i64..300_000_000_000_000) {
             let dt = DateTime::<Utc>::from_timestamp_millis(ms).unwrap();
             let chrono = if ms % 1000 == 0 {
@@ -537,13 +577,8 @@ mod tests {
     fn formats_and_weeks() {
         assert_eq!(format(1_762_679_863_000), "2025-11-09T09:17:43Z");
         assert_eq!(format(1_762_679_863_250), "2025-11-09T09:17:43.250Z");
-        assert_eq!(
-            iso_week(parse_str("2026-11-09T09:17:43Z").unwrap()).unwrap(),
-            "2026-W46"
-        );
-        assert_eq!(
-            iso_week(parse_str("2027-01-01T00:00:00Z").unwrap()).unwrap(),
-            "2026-W53"
-        );
+        let week = |s| iso_week(parse_str(s).unwrap()).unwrap().to_string();
+        assert_eq!(week("2026-11-09T09:17:43Z"), "2026-W46");
+        assert_eq!(week("2027-01-01T00:00:00Z"), "2026-W53");
     }
 }

@@ -10,6 +10,7 @@ use crate::ingest::Place;
 use crate::model::Conversation;
 use crate::rules::{Note, Outcome};
 use crate::score::{ReportedFinding, Scorecard};
+use crate::timestamp::Week;
 
 /// Appends `card` as one compact JSON object.
 pub fn write_card(card: &Scorecard, out: &mut Vec<u8>) {
@@ -20,7 +21,7 @@ pub fn write_card(card: &Scorecard, out: &mut Vec<u8>) {
     out.extend_from_slice(b",\"team\":");
     write_opt_str(card.team, out);
     out.extend_from_slice(b",\"week\":");
-    write_opt_str(card.week.as_deref(), out);
+    write_week(card.week, out);
     out.extend_from_slice(b",\"score\":");
     write_score(card.score, out);
     out.extend_from_slice(b",\"passed\":");
@@ -138,6 +139,17 @@ fn write_seconds(v: Option<f64>, out: &mut Vec<u8>) {
         }
         Some(v) => write_f64(v, out),
     }
+}
+
+/// A week as a JSON string: digits, `-` and `W`, nothing to escape (a
+/// test checks).
+fn write_week(week: Option<Week>, out: &mut Vec<u8>) {
+    let Some(week) = week else {
+        return out.extend_from_slice(b"null");
+    };
+    out.push(b'"');
+    week.push_to(out);
+    out.push(b'"');
 }
 
 fn write_opt_str(v: Option<&str>, out: &mut Vec<u8>) {
@@ -285,6 +297,13 @@ mod tests {
             let note = Note::from(crate::rules::WaitNote { millis, answered_by, limit_ms });
             let json = serde_json::to_string(&note.to_string()).unwrap();
             prop_assert_eq!(written(|o| write_note(&note, o)), json);
+        }
+
+        #[test]
+        fn any_week_writes_like_serde_json(ms in -8_000_000_000_000_000i64..8_000_000_000_000_000) {
+            let week = crate::timestamp::iso_week(ms);
+            let json = serde_json::to_string(&week.map(|w| w.to_string())).unwrap();
+            prop_assert_eq!(written(|o| write_week(week, o)), json);
         }
 
         #[test]
