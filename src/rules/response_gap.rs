@@ -4,6 +4,7 @@ use super::{finding, Rule, RuleEntry, RuleMeta, Verdict};
 use crate::analysis::{Analysis, Wait};
 use crate::config::Settings;
 use crate::phrases::Matcher;
+use std::sync::Arc;
 
 pub static ENTRY: RuleEntry = RuleEntry {
     meta: RuleMeta {
@@ -18,29 +19,34 @@ pub static ENTRY: RuleEntry = RuleEntry {
 
 struct ResponseGap {
     max_gap_ms: i64,
+    /// The limit as the notes state it ("30 s"), shared by all of them.
+    limit: Arc<str>,
 }
 
 fn build(_: &Matcher, s: &Settings) -> Box<dyn Rule> {
+    let max_gap_ms = (s.max_gap_s * 1000.0).round() as i64;
     Box::new(ResponseGap {
-        max_gap_ms: (s.max_gap_s * 1000.0).round() as i64,
+        max_gap_ms,
+        limit: Secs(max_gap_ms).to_string().into(),
     })
 }
 
 /// The note of a wait over the limit, kept as numbers: a run has thousands
 /// of them, and most are never shown as text (JSON output writes them
 /// straight into its buffer).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct WaitNote {
     /// How long the customer waited, in milliseconds.
-    pub millis: i64,
+    millis: i64,
     /// The agent reply that ended the wait, if one came.
-    pub answered_by: Option<usize>,
-    /// The limit, in milliseconds.
-    pub limit_ms: i64,
+    answered_by: Option<usize>,
+    /// The limit as the notes state it (see [`ResponseGap`]).
+    limit: Arc<str>,
 }
 
 impl WaitNote {
-    /// Appends the note's text: plain ASCII, with nothing that JSON escapes.
+    /// Appends the note's text: plain ASCII, with nothing that JSON escapes
+    /// (a test checks).
     pub fn push_to(&self, out: &mut Vec<u8>) {
         match self.answered_by {
             Some(reply) => {
@@ -56,7 +62,7 @@ impl WaitNote {
                 out.extend_from_slice(b" after this message (limit ");
             }
         }
-        push_secs(out, self.limit_ms);
+        out.extend_from_slice(self.limit.as_bytes());
         out.push(b')');
     }
 }
@@ -126,7 +132,7 @@ impl Rule for ResponseGap {
             let note = WaitNote {
                 millis: w.millis,
                 answered_by: w.answered_by,
-                limit_ms: self.max_gap_ms,
+                limit: Arc::clone(&self.limit),
             };
             finding(w.customer_msg, None, note)
         }));
@@ -168,14 +174,26 @@ mod tests {
         let spread = (1..200_000).map(|k: i64| k * 5_497_553);
         for ms in (0..200_000).chain(spread).chain(big) {
             let reply = (ms % 3 != 0).then_some(ms.rem_euclid(1000) as usize);
-            let limit_ms = [30_000, 12_345, 45_050][ms.rem_euclid(3) as usize];
             let note = WaitNote {
                 millis: ms,
                 answered_by: reply,
-                limit_ms,
+                limit: "30 s".into(),
             };
-            let limit = Secs(limit_ms).to_string();
-            assert_eq!(note.to_string(), note_reference(ms, reply, &limit), "{ms}");
+            assert_eq!(note.to_string(), note_reference(ms, reply, "30 s"), "{ms}");
+        }
+    }
+
+    proptest::proptest! {
+        /// What JSON output relies on to write the notes unescaped.
+        #[test]
+        fn notes_need_no_json_escape(millis: i64, answered_by: Option<usize>, limit_ms: i64) {
+            let note = WaitNote {
+                millis,
+                answered_by,
+                limit: Secs(limit_ms).to_string().into(),
+            };
+            let text = note.to_string();
+            proptest::prop_assert_eq!(serde_json::to_string(&text).unwrap(), format!("\"{text}\""));
         }
     }
 }
