@@ -8,8 +8,8 @@
 use super::Renderer;
 use crate::ingest::Place;
 use crate::model::Conversation;
-use crate::rules::{Note, Outcome, REGISTRY};
-use crate::score::{ReportedFinding, Scorecard};
+use crate::rules::{Finding, Note, Outcome, REGISTRY};
+use crate::score::Scorecard;
 use crate::timestamp::Week;
 use std::sync::LazyLock;
 
@@ -30,15 +30,15 @@ pub fn write_card(card: &Scorecard, out: &mut Vec<u8>) {
     out.extend_from_slice(b",\"auto_failed\":");
     write_bool(card.auto_failed, out);
     out.extend_from_slice(b",\"rules\":{");
-    for (i, r) in card.rules.iter().enumerate() {
+    for (i, (r, excerpts)) in card.rules_with_excerpts().enumerate() {
         let head = rule_head(r.rule, r.outcome);
         // The first rule's head goes without its comma.
         out.extend_from_slice(if i == 0 { &head[1..] } else { head });
-        for (j, f) in r.findings.iter().enumerate() {
+        for (j, (f, excerpt)) in r.findings.iter().zip(excerpts).enumerate() {
             if j > 0 {
                 out.push(b',');
             }
-            write_finding(f, out);
+            write_finding(f, excerpt, out);
         }
         out.extend_from_slice(b"]}");
     }
@@ -80,15 +80,20 @@ fn rule_head(rule: usize, outcome: Outcome) -> &'static [u8] {
     &RULE_HEADS[rule][outcome as usize]
 }
 
-fn write_finding(f: &ReportedFinding, out: &mut Vec<u8>) {
+fn write_finding(f: &Finding, excerpt: &str, out: &mut Vec<u8>) {
     out.extend_from_slice(b"{\"message\":");
     write_uint(f.message, out);
-    out.extend_from_slice(b",\"start\":");
-    write_opt_uint(f.start, out);
-    out.extend_from_slice(b",\"end\":");
-    write_opt_uint(f.end, out);
-    out.extend_from_slice(b",\"excerpt\":");
-    write_str(&f.excerpt, out);
+    match f.span {
+        Some((start, end)) => {
+            out.extend_from_slice(b",\"start\":");
+            write_uint(start, out);
+            out.extend_from_slice(b",\"end\":");
+            write_uint(end, out);
+            out.extend_from_slice(b",\"excerpt\":");
+        }
+        None => out.extend_from_slice(b",\"start\":null,\"end\":null,\"excerpt\":"),
+    }
+    write_str(excerpt, out);
     out.extend_from_slice(b",\"note\":");
     write_note(&f.note, out);
     out.push(b'}');
@@ -113,13 +118,6 @@ fn write_bool(v: bool, out: &mut Vec<u8>) {
 
 fn write_uint(v: usize, out: &mut Vec<u8>) {
     out.extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
-}
-
-fn write_opt_uint(v: Option<usize>, out: &mut Vec<u8>) {
-    match v {
-        Some(v) => write_uint(v, out),
-        None => out.extend_from_slice(b"null"),
-    }
 }
 
 /// A float as serde_json writes it (shortest round-trip form).
@@ -267,7 +265,6 @@ mod tests {
         assert_eq!(written(|o| write_seconds(Some(42.0), o)), "42");
         assert_eq!(written(|o| write_seconds(Some(1.5), o)), "1.5");
         assert_eq!(written(|o| write_seconds(None, o)), "null");
-        assert_eq!(written(|o| write_opt_uint(Some(7), o)), "7");
     }
 
     #[test]
