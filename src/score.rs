@@ -4,35 +4,24 @@
 use crate::analysis::Metrics;
 use crate::config::Settings;
 use crate::model::Conversation;
-use crate::rules::{Outcome, Severity, Verdict, REGISTRY};
+use crate::rules::{Finding, Outcome, Severity, Verdict, REGISTRY};
 use crate::text;
 use crate::timestamp;
 use std::borrow::Cow;
 
-/// A finding as reported: the message, the words, and why. Its excerpt
-/// borrows from the conversation where the text needs no change.
-#[derive(Clone, Debug, PartialEq)]
-pub struct ReportedFinding<'c> {
-    pub message: usize,
-    /// Byte range of the words in the message text.
-    pub start: Option<usize>,
-    pub end: Option<usize>,
-    /// The flagged words, or the start of the message when no words are flagged.
-    pub excerpt: Cow<'c, str>,
-    pub note: Cow<'static, str>,
-}
-
 /// One rule's result in a scorecard.
 #[derive(Clone, Debug, PartialEq)]
-pub struct RuleResult<'c> {
+pub struct RuleResult {
     /// Index into [`REGISTRY`].
     pub rule: usize,
     pub outcome: Outcome,
     pub severity: Severity,
-    pub findings: Vec<ReportedFinding<'c>>,
+    /// The rule's findings, moved from its verdict; a span that does not
+    /// fit its message's text is dropped.
+    pub findings: Vec<Finding>,
 }
 
-impl RuleResult<'_> {
+impl RuleResult {
     pub fn id(&self) -> &'static str {
         REGISTRY[self.rule].meta.id
     }
@@ -46,15 +35,32 @@ pub struct Scorecard<'c> {
     pub agent: Option<&'c str>,
     pub team: Option<&'c str>,
     /// ISO week of the conversation's start (`2026-W46`).
-    pub week: Option<String>,
+    pub week: Option<timestamp::Week>,
     /// 0 to 100, one decimal.
     pub score: f64,
     pub passed: bool,
     /// A critical rule failed, which sets the score to 0.
     pub auto_failed: bool,
     /// The enabled rules, in registry order.
-    pub rules: Vec<RuleResult<'c>>,
+    pub rules: Vec<RuleResult>,
+    /// The excerpt of each finding, rule after rule (see
+    /// [`Scorecard::rules_with_excerpts`]): the flagged words, or the start
+    /// of the message when no words are flagged. Borrowed from the
+    /// conversation where the text needs no change.
+    pub excerpts: Vec<Cow<'c, str>>,
     pub metrics: Metrics,
+}
+
+impl Scorecard<'_> {
+    /// Each rule's result with the excerpts of its findings.
+    pub fn rules_with_excerpts(&self) -> impl Iterator<Item = (&RuleResult, &[Cow<'_, str>])> {
+        let mut rest = self.excerpts.as_slice();
+        self.rules.iter().map(move |r| {
+            let (excerpts, after) = rest.split_at(r.findings.len());
+            rest = after;
+            (r, excerpts)
+        })
+    }
 }
 
 /// How long an excerpt of a message may be when no words are flagged.
@@ -70,9 +76,10 @@ pub fn scorecard<'c>(
     let mut earned = 0.0;
     let mut possible = 0.0;
     let mut auto_failed = false;
+    let mut excerpts = Vec::with_capacity(verdicts.iter().map(|(_, v)| v.findings.len()).sum());
     let rules = verdicts
         .into_iter()
-        .map(|(rule, verdict)| {
+        .map(|(rule, mut verdict)| {
             let policy = &settings.rules[rule];
             match verdict.outcome {
                 Outcome::Pass => {
@@ -85,34 +92,14 @@ pub fn scorecard<'c>(
                 }
                 Outcome::Na => {}
             }
-            let findings = verdict
-                .findings
-                .into_iter()
-                .map(|f| {
-                    let text = conv.messages.get(f.message).map_or("", |m| &m.text);
-                    let span = f.span.filter(|&(s, e)| {
-                        s <= e
-                            && e <= text.len()
-                            && text.is_char_boundary(s)
-                            && text.is_char_boundary(e)
-                    });
-                    ReportedFinding {
-                        message: f.message,
-                        start: span.map(|s| s.0),
-                        end: span.map(|s| s.1),
-                        excerpt: match span {
-                            Some((s, e)) => Cow::Borrowed(&text[s..e]),
-                            None => text::shorten(text, EXCERPT_CHARS),
-                        },
-                        note: f.note,
-                    }
-                })
-                .collect();
+            for f in &mut verdict.findings {
+                excerpts.push(excerpt(conv, f));
+            }
             RuleResult {
                 rule,
                 outcome: verdict.outcome,
                 severity: policy.severity,
-                findings,
+                findings: verdict.findings,
             }
         })
         .collect();
@@ -132,14 +119,27 @@ pub fn scorecard<'c>(
         passed: !auto_failed && score >= settings.pass_mark,
         auto_failed,
         rules,
+        excerpts,
         metrics,
+    }
+}
+
+/// The excerpt of a finding: its words, or the start of its message when
+/// no words are flagged. Drops a span that does not fit the message's text.
+fn excerpt<'c>(conv: &'c Conversation, f: &mut Finding) -> Cow<'c, str> {
+    let text = conv.messages.get(f.message).map_or("", |m| &m.text);
+    f.span = f.span.filter(|&(s, e)| {
+        s <= e && e <= text.len() && text.is_char_boundary(s) && text.is_char_boundary(e)
+    });
+    match f.span {
+        Some((s, e)) => Cow::Borrowed(&text[s..e]),
+        None => text::shorten(text, EXCERPT_CHARS),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::{Finding, Verdict};
 
     fn verdicts(outcomes: &[(usize, Outcome)]) -> Vec<(usize, Verdict)> {
         outcomes

@@ -6,7 +6,8 @@
 //! than 10^11.
 
 use crate::model::Millis;
-use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, Timelike, Utc};
+use crate::swar;
+use chrono::{DateTime, Datelike, IsoWeek, NaiveDate, NaiveDateTime, Timelike, Utc};
 use std::cell::Cell;
 
 /// Epoch numbers above this are milliseconds, below it seconds.
@@ -35,11 +36,15 @@ pub fn parse_str(s: &str) -> Option<Millis> {
     parse_fast(s.as_bytes()).or_else(|| parse_trimmed(s.trim()))
 }
 
-/// [`parse_str`] for the rarer forms, on text without surrounding white space.
+/// [`parse_str`] for the rarer forms, on text without surrounding white
+/// space. Kept out of line, so that the common shape's call stays small.
+#[inline(never)]
 fn parse_trimmed(s: &str) -> Option<Millis> {
-    if let Some(ms) = parse_fast(s.as_bytes()) {
-        return Some(ms);
-    }
+    parse_fast(s.as_bytes()).or_else(|| parse_general(s))
+}
+
+/// Every form, read with chrono: what [`parse_fast`] must agree with.
+fn parse_general(s: &str) -> Option<Millis> {
     if let Ok(dt) = DateTime::parse_from_rfc3339(s) {
         return Some(dt.timestamp_millis());
     }
@@ -71,32 +76,122 @@ fn parse_trimmed(s: &str) -> Option<Millis> {
 }
 
 /// The common shape `YYYY-MM-DDTHH:MM:SS[.fff...][Z|±HH:MM]`, without chrono:
-/// the fixed-layout head is matched as one pattern and its fourteen digits
-/// checked together.
+/// the time's word `HH:MM:SS` is checked and read eight bytes at a time,
+/// and the date mostly remembered (see [`date_days`]).
 fn parse_fast(b: &[u8]) -> Option<Millis> {
     let (head, rest) = b.split_first_chunk::<19>()?;
-    let &[y0, y1, y2, y3, b'-', mo0, mo1, b'-', d0, d1, b'T' | b' ', h0, h1, b':', mi0, mi1, b':', s0, s1] =
-        head
-    else {
-        return None;
-    };
-    let digits =
-        [y0, y1, y2, y3, mo0, mo1, d0, d1, h0, h1, mi0, mi1, s0, s1].map(|c| c.wrapping_sub(b'0'));
-    if digits.iter().any(|&d| d > 9) {
+    // The date first: no number is kept across the call that reads it.
+    let days = date_days(head)?;
+    let time = TIME.digit_pairs(swar::load(head, 11)?)?;
+    let (hour, min, sec) = (pair(time, 0), pair(time, 3), pair(time, 6));
+    if hour > 23 || min > 59 || sec > 60 {
         return None;
     }
-    let [y0, y1, y2, y3, mo0, mo1, d0, d1, h0, h1, mi0, mi1, s0, s1] = digits.map(i64::from);
-    let year = ((y0 * 10 + y1) * 10 + y2) * 10 + y3;
-    let (month, day) = (mo0 * 10 + mo1, d0 * 10 + d1);
-    let (hour, min, sec) = (h0 * 10 + h1, mi0 * 10 + mi1, s0 * 10 + s1);
-    if !(1..=12).contains(&month) || !(1..=31).contains(&day) || hour > 23 || min > 59 || sec > 60 {
+    let secs = days * 86_400 + hour * 3600 + min * 60 + sec;
+    Some(secs * 1000 + after_seconds_ms(rest)?)
+}
+
+/// The number at byte `at` of [`Layout::digit_pairs`]' result.
+fn pair(pairs: u64, at: u32) -> i64 {
+    (pairs >> (8 * at) & 0xFF) as i64
+}
+
+/// The day number of the date that starts `head` (`YYYY-MM-DD` and the
+/// separator `T` or a space), remembering the last date read on this
+/// thread by its bytes: the timestamps of a conversation mostly share it.
+fn date_days(head: &[u8; 19]) -> Option<i64> {
+    thread_local! {
+        /// The first eleven bytes of the last date read (as two words,
+        /// overlapping) and its day number.
+        static LAST_DATE: Cell<Option<([u64; 2], i64)>> = const { Cell::new(None) };
+    }
+    let key = [swar::load(head, 0)?, swar::load(head, 3)?];
+    if let Some((last, days)) = LAST_DATE.get() {
+        if last == key {
+            return Some(days);
+        }
+    }
+    let days = read_date(head)?;
+    LAST_DATE.set(Some((key, days)));
+    Some(days)
+}
+
+/// The day number of the date that starts `head`, read (see [`date_days`]).
+/// Kept out of line: most timestamps never get here.
+#[inline(never)]
+fn read_date(head: &[u8; 19]) -> Option<i64> {
+    let date = DATE.digit_pairs(swar::load(head, 0)?)?;
+    let day = two_digits(head[8], head[9])?;
+    let (year, month) = (pair(date, 0) * 100 + pair(date, 2), pair(date, 5));
+    if !matches!(head[10], b'T' | b' ') || !(1..=12).contains(&month) || day == 0 {
         return None;
     }
+    days_since_epoch(year, month, day)
+}
+
+/// What follows the seconds, as milliseconds to add: an optional fraction
+/// of a second, less the UTC offset.
+fn after_seconds_ms(rest: &[u8]) -> Option<i64> {
+    if rest == b"Z" {
+        Some(0)
+    } else {
+        fraction_less_offset_ms(rest)
+    }
+}
+
+/// [`after_seconds_ms`] other than for `Z`, out of line for the same
+/// reason as [`read_date`].
+#[inline(never)]
+fn fraction_less_offset_ms(rest: &[u8]) -> Option<i64> {
     let (frac_ms, rest) = fraction_ms(rest)?;
-    let offset_s = offset_s(rest)?;
-    let days = days_since_epoch_cached(year, month, day)?;
-    let secs = days * 86_400 + hour * 3600 + min * 60 + sec - offset_s;
-    Some(secs * 1000 + frac_ms)
+    Some(frac_ms - offset_s(rest)? * 1000)
+}
+
+/// Where an eight-byte word has digits, and the separators between them.
+struct Layout {
+    /// 0xFF in each digit byte.
+    digits: u64,
+    /// The separator bytes, zero in the digit bytes.
+    separators: u64,
+}
+
+/// The date's word: `YYYY-MM-`.
+const DATE: Layout = Layout::of(b"dddd-dd-");
+/// The time's word: `HH:MM:SS`.
+const TIME: Layout = Layout::of(b"dd:dd:dd");
+
+impl Layout {
+    /// The layout of `pattern`: `d` for a digit, any other byte for itself.
+    const fn of(pattern: &[u8; 8]) -> Layout {
+        let (mut digits, mut separators) = (0, 0);
+        let mut i = 0;
+        while i < 8 {
+            match pattern[i] {
+                b'd' => digits |= 0xFF << (8 * i),
+                b => separators |= (b as u64) << (8 * i),
+            }
+            i += 1;
+        }
+        Layout { digits, separators }
+    }
+
+    /// The digits of `word` (little-endian) by pairs, `None` unless it has
+    /// this layout: byte `i` of the result is `10 * digit[i] + digit[i + 1]`
+    /// for each digit byte `i`.
+    fn digit_pairs(&self, word: u64) -> Option<u64> {
+        // Digits are the bytes 0x30-0x39: high nibble 3, low nibble below 10.
+        let fixed = self.digits & swar::splat(0xF0) | !self.digits;
+        if word & fixed != self.digits & swar::splat(0x30) | self.separators {
+            return None;
+        }
+        let values = word & self.digits & swar::splat(0x0F);
+        // A nibble of 10 or more reaches 16 when 6 is added (no carry leaves a byte).
+        if (values + swar::splat(0x06)) & swar::splat(0x10) != 0 {
+            return None;
+        }
+        // At most 9 * 10 + 9 a byte: no carry either.
+        Some(values * 10 + (values >> 8))
+    }
 }
 
 /// Two ASCII digits as a number, `None` if one is not a digit.
@@ -126,7 +221,10 @@ fn fraction_ms(b: &[u8]) -> Option<(i64, &[u8])> {
 }
 
 /// The UTC offset that ends the text, in seconds: none, `Z`, `±HH:MM` or
-/// `±HHMM`.
+/// `±HHMM`. Any two digits are taken for the hours and for the minutes,
+/// where chrono refuses a day or more and minutes past 59: a difference
+/// this fast path has always had, kept so that output stays the same (see
+/// `offsets_past_chronos_bounds_are_taken`).
 fn offset_s(b: &[u8]) -> Option<i64> {
     let (sign, h1, h2, m1, m2) = match *b {
         [] | [b'Z'] | [b'z'] => return Some(0),
@@ -139,27 +237,10 @@ fn offset_s(b: &[u8]) -> Option<i64> {
     Some(if sign == b'+' { off } else { -off })
 }
 
-/// [`days_since_epoch`], remembering the last date read on this thread:
-/// the timestamps of a conversation mostly share their date.
-fn days_since_epoch_cached(year: i64, month: i64, day: i64) -> Option<i64> {
-    thread_local! {
-        /// The last date (`year * 10_000 + month * 100 + day`) and its day
-        /// number; no date is negative.
-        static LAST_DATE: Cell<(i64, i64)> = const { Cell::new((-1, 0)) };
-    }
-    let date = year * 10_000 + month * 100 + day;
-    let (last, days) = LAST_DATE.get();
-    if date == last {
-        return Some(days);
-    }
-    let days = days_since_epoch(year, month, day)?;
-    LAST_DATE.set((date, days));
-    Some(days)
-}
-
 /// Days from 1970-01-01 to a proleptic Gregorian date, `None` for a day
-/// past the end of its month. Arithmetic instead of chrono's calendar
-/// (this runs for every message); `year` is 0-9999, `month` 1-12.
+/// past the end of its month. Arithmetic instead of chrono's calendar (this
+/// runs for every date read); `year` is 0-9999, `month` 1-12, `day` at
+/// least 1.
 fn days_since_epoch(year: i64, month: i64, day: i64) -> Option<i64> {
     /// Days before each month (1-12) of a common year.
     const DAYS_BEFORE: [i64; 13] = [0, 0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334];
@@ -199,33 +280,61 @@ pub fn format(ms: Millis) -> String {
     }
     // By hand: this runs for every finding `check` prints, and chrono's
     // format strings are interpreted at each call.
-    let mut out = String::with_capacity(24);
-    let mut digits = |n: u32, width: u32, sep: char| {
-        for place in (0..width).rev() {
-            let digit = n / 10u32.pow(place) % 10;
-            out.push(char::from(b'0' + digit as u8));
-        }
+    let mut out = Vec::with_capacity(24);
+    let mut digits = |n: u32, width: u32, sep: u8| {
+        push_padded(&mut out, n, width);
         out.push(sep);
     };
-    digits(dt.year() as u32, 4, '-');
-    digits(dt.month(), 2, '-');
-    digits(dt.day(), 2, 'T');
-    digits(dt.hour(), 2, ':');
-    digits(dt.minute(), 2, ':');
+    digits(dt.year() as u32, 4, b'-');
+    digits(dt.month(), 2, b'-');
+    digits(dt.day(), 2, b'T');
+    digits(dt.hour(), 2, b':');
+    digits(dt.minute(), 2, b':');
     if ms % 1000 == 0 {
-        digits(dt.second(), 2, 'Z');
+        digits(dt.second(), 2, b'Z');
     } else {
-        digits(dt.second(), 2, '.');
-        digits(ms.rem_euclid(1000) as u32, 3, 'Z');
+        digits(dt.second(), 2, b'.');
+        digits(ms.rem_euclid(1000) as u32, 3, b'Z');
     }
-    out
+    String::from_utf8(out).expect("digits and separators are ASCII")
 }
 
-/// The ISO week of a moment, as `2026-W46`.
-pub fn iso_week(ms: Millis) -> Option<String> {
-    let dt = DateTime::<Utc>::from_timestamp_millis(ms)?;
-    let w = dt.iso_week();
-    Some(format!("{:04}-W{:02}", w.year(), w.week()))
+/// Appends the last `width` decimal digits of `n`, zero-padded.
+fn push_padded(out: &mut Vec<u8>, n: u32, width: u32) {
+    for place in (0..width).rev() {
+        let digit = n / 10u32.pow(place) % 10;
+        out.push(b'0' + digit as u8);
+    }
+}
+
+/// An ISO week, shown as `2026-W46`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Week(IsoWeek);
+
+impl Week {
+    /// Appends the week as `Display` shows it: by hand for the years
+    /// 0-9999 (this runs for every scorecard), where that is four digits.
+    pub fn push_to(self, out: &mut Vec<u8>) {
+        let year = self.0.year();
+        if !(0..=9999).contains(&year) {
+            use std::io::Write;
+            return write!(out, "{self}").expect("writing to memory");
+        }
+        push_padded(out, year as u32, 4);
+        out.extend_from_slice(b"-W");
+        push_padded(out, self.0.week(), 2);
+    }
+}
+
+impl std::fmt::Display for Week {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        write!(f, "{:04}-W{:02}", self.0.year(), self.0.week())
+    }
+}
+
+/// The ISO week of a moment.
+pub fn iso_week(ms: Millis) -> Option<Week> {
+    DateTime::<Utc>::from_timestamp_millis(ms).map(|dt| Week(dt.iso_week()))
 }
 
 /// A timestamp: an RFC 3339 / ISO 8601 string, or epoch seconds or
@@ -273,6 +382,7 @@ pub fn serialize_opt<S: serde::Serializer>(v: &Option<Millis>, s: S) -> Result<S
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     #[test]
     fn parses_every_documented_form() {
@@ -310,14 +420,17 @@ mod tests {
 
     #[test]
     fn remembered_days_are_the_days_of_their_date() {
-        for (y, m, d) in [
-            (2024, 2, 29),
-            (2024, 2, 29),
-            (2024, 3, 1),
-            (2023, 2, 29),
-            (2023, 2, 29),
+        for head in [
+            "2024-02-29T00:00:00",
+            "2024-02-29T00:00:00",
+            "2024-02-29 00:00:00",
+            "2024-03-01T00:00:00",
+            "2023-02-29T00:00:00",
+            "2023-02-29T00:00:00",
+            "2024-03-01x00:00:00",
         ] {
-            assert_eq!(days_since_epoch_cached(y, m, d), days_since_epoch(y, m, d));
+            let head = head.as_bytes().try_into().unwrap();
+            assert_eq!(date_days(head), read_date(head), "{head:?}");
         }
     }
 
@@ -331,6 +444,90 @@ mod tests {
             let fast = parse_fast(s.as_bytes()).unwrap();
             let slow = DateTime::parse_from_rfc3339(s).unwrap().timestamp_millis();
             assert_eq!(fast, slow, "{s}");
+        }
+    }
+
+    /// Text of the common shape with fields in and out of range, leap days,
+    /// every kind of fraction and offset, at times one character replaced
+    /// (by a digit, a separator or a non-ASCII character) and white space
+    /// around.
+    fn near_timestamps() -> impl Strategy<Value = String> {
+        let year = prop_oneof![
+            0u32..=9999,
+            proptest::sample::select(vec![0, 1600, 1900, 1970, 2000, 2023, 2024, 2100, 9999]),
+        ];
+        let date = (year, 0u32..=13, 0u32..=32);
+        let time = (0u32..=24, 0u32..=60, 0u32..=61);
+        let separator = proptest::sample::select(vec!['T', ' ', 't', '_']);
+        let fraction = proptest::option::of("[0-9]{0,12}");
+        let offset = prop_oneof![
+            Just(String::new()),
+            proptest::sample::select(vec!["Z", "z", "+", "-00:00", "Zz"]).prop_map(String::from),
+            ("[+-]", 0u32..=23, 0u32..=59, proptest::bool::ANY).prop_map(
+                |(sign, h, m, colon)| format!("{sign}{h:02}{}{m:02}", if colon { ":" } else { "" })
+            ),
+            "[+-][0-9]{1,3}",
+        ];
+        let swap = proptest::option::weighted(
+            0.3,
+            (
+                any::<proptest::sample::Index>(),
+                proptest::sample::select(vec![
+                    '0', '9', '-', ':', '.', '+', 'Z', ' ', '/', 'é', '٣', '０', '\0',
+                ]),
+            ),
+        );
+        let space = proptest::sample::select(vec!["", " ", "\t", "\n "]);
+        (date, separator, time, fraction, offset, swap, space).prop_map(
+            |((y, mo, d), sep, (h, mi, sec), fraction, offset, swap, space)| {
+                let fraction = fraction.map_or(String::new(), |f| format!(".{f}"));
+                let s =
+                    format!("{y:04}-{mo:02}-{d:02}{sep}{h:02}:{mi:02}:{sec:02}{fraction}{offset}");
+                let mut chars: Vec<char> = s.chars().collect();
+                if let Some((at, c)) = swap {
+                    let at = at.index(chars.len());
+                    chars[at] = c;
+                }
+                format!("{space}{}{space}", chars.into_iter().collect::<String>())
+            },
+        )
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::test_runner::Config::with_cases(20_000))]
+
+        /// The fast path changes no result: every string parses as chrono
+        /// reads it, but for the offsets chrono refuses (see [`offset_s`]).
+        #[test]
+        fn parses_as_the_general_path(s in near_timestamps()) {
+            prop_assume!(!ends_in_offset_past_chronos_bounds(s.trim()));
+            proptest::prop_assert_eq!(parse_str(&s), parse_general(s.trim()), "{:?}", s);
+        }
+    }
+
+    /// Whether `s` ends in `±HH:MM` or `±HHMM` with hours past 23 or
+    /// minutes past 59.
+    fn ends_in_offset_past_chronos_bounds(s: &str) -> bool {
+        let b = s.as_bytes();
+        let (hours, minutes) = match b.len().checked_sub(6).map(|at| &b[at..]) {
+            Some(&[b'+' | b'-', h1, h2, b':', m1, m2]) => (two_digits(h1, h2), two_digits(m1, m2)),
+            _ => match b.len().checked_sub(5).map(|at| &b[at..]) {
+                Some(&[b'+' | b'-', h1, h2, m1, m2]) => (two_digits(h1, h2), two_digits(m1, m2)),
+                _ => return false,
+            },
+        };
+        hours.zip(minutes).is_some_and(|(h, m)| h > 23 || m > 59)
+    }
+
+    #[test]
+    fn offsets_past_chronos_bounds_are_taken() {
+        let base = 1_708_708_904_000; // 2024-02-23T17:21:44Z
+        for (s, offset_s) in [
+            ("2024-02-23T17:21:44+25:00", 25 * 3600),
+            ("2024-02-23T17:21:44-0075", -75 * 60),
+        ] {
+            assert_eq!(parse_general(s), None, "{s}");
+            assert_eq!(parse_str(s), Some(base - offset_s * 1000), "{s}");
         }
     }
 
@@ -353,6 +550,18 @@ mod tests {
         }
 
         #[test]
+        fn weeks_write_as_displayed(ms in prop_oneof![
+            // The years 0-9999, then any that chrono has.
+            -62_167_219_200_000i64..253_402_300_800_000,
+            -8_000_000_000_000_000i64..8_000_000_000_000_000,
+        ]) {
+            let week = iso_week(ms).unwrap();
+            let mut out = Vec::new();
+            week.push_to(&mut out);
+            proptest::prop_assert_eq!(String::from_utf8(out).unwrap(), week.to_string());
+        }
+
+        #[test]
         fn formats_like_chrono(ms in -70_000_000_000_000i64..300_000_000_000_000) {
             let dt = DateTime::<Utc>::from_timestamp_millis(ms).unwrap();
             let chrono = if ms % 1000 == 0 {
@@ -368,13 +577,8 @@ mod tests {
     fn formats_and_weeks() {
         assert_eq!(format(1_762_679_863_000), "2025-11-09T09:17:43Z");
         assert_eq!(format(1_762_679_863_250), "2025-11-09T09:17:43.250Z");
-        assert_eq!(
-            iso_week(parse_str("2026-11-09T09:17:43Z").unwrap()).unwrap(),
-            "2026-W46"
-        );
-        assert_eq!(
-            iso_week(parse_str("2027-01-01T00:00:00Z").unwrap()).unwrap(),
-            "2026-W53"
-        );
+        let week = |s| iso_week(parse_str(s).unwrap()).unwrap().to_string();
+        assert_eq!(week("2026-11-09T09:17:43Z"), "2026-W46");
+        assert_eq!(week("2027-01-01T00:00:00Z"), "2026-W53");
     }
 }

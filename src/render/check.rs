@@ -5,8 +5,8 @@ use super::terminal::{fit, is_printable_ascii, sanitize, width, Painted, Style};
 use super::{CheckFormat, Renderer};
 use crate::ingest::Place;
 use crate::model::Conversation;
-use crate::rules::{Outcome, Severity, REGISTRY};
-use crate::score::{ReportedFinding, RuleResult, Scorecard};
+use crate::rules::{Finding, Outcome, Severity, REGISTRY};
+use crate::score::{RuleResult, Scorecard};
 use crate::summary::Summary;
 use crate::timestamp;
 use std::io::Write;
@@ -33,7 +33,7 @@ impl CheckRenderer {
         conv: &Conversation,
         source: &str,
         r: &RuleResult,
-        f: &ReportedFinding,
+        f: &Finding,
         out: &mut Vec<u8>,
     ) {
         // Written byte by byte rather than with `write!`: this runs for
@@ -42,7 +42,7 @@ impl CheckRenderer {
         self.severity(r.severity).push_to(out);
         self.style.bold(meta.id).push_around("[", "]:", out);
         out.push(b' ');
-        self.style.bold(&sanitize(&f.note)).push_to(out);
+        self.style.bold(&sanitize(&f.note.text())).push_to(out);
         out.push(b'\n');
         let msg = conv.messages.get(f.message);
         self.style.blue(" -->").push_to(out);
@@ -67,7 +67,7 @@ impl CheckRenderer {
         out.push(b'\n');
         let gutter = self.style.blue("  |");
         if let Some(m) = msg {
-            let (line, under) = excerpt_line(&m.text, f.start.zip(f.end));
+            let (line, under) = excerpt_line(&m.text, f.span);
             gutter.push_to(out);
             out.push(b'\n');
             gutter.push_to(out);
@@ -101,7 +101,7 @@ impl CheckRenderer {
         card: &Scorecard,
         source: &str,
         r: &RuleResult,
-        f: &ReportedFinding,
+        f: &Finding,
         out: &mut Vec<u8>,
     ) {
         for part in [&sanitize(source), ": ", &sanitize(card.id), "#"] {
@@ -110,7 +110,7 @@ impl CheckRenderer {
         out.extend_from_slice(itoa::Buffer::new().format(f.message).as_bytes());
         out.push(b' ');
         self.severity(r.severity).push_to(out);
-        for part in ["[", r.id(), "]: ", &sanitize(&f.note), "\n"] {
+        for part in ["[", r.id(), "]: ", &sanitize(&f.note.text()), "\n"] {
             out.extend_from_slice(part.as_bytes());
         }
     }

@@ -69,7 +69,7 @@ impl Renderer for CsvRenderer {
             neutralise(card.id).into_owned(),
             neutralise(card.agent.unwrap_or("")).into_owned(),
             neutralise(card.team.unwrap_or("")).into_owned(),
-            card.week.clone().unwrap_or_default(),
+            card.week.map_or_else(String::new, |w| w.to_string()),
             format!("{:.1}", card.score),
             card.passed.to_string(),
             card.auto_failed.to_string(),

@@ -8,8 +8,10 @@
 use super::Renderer;
 use crate::ingest::Place;
 use crate::model::Conversation;
-use crate::rules::Outcome;
-use crate::score::{ReportedFinding, Scorecard};
+use crate::rules::{Finding, Note, Outcome, REGISTRY};
+use crate::score::Scorecard;
+use crate::timestamp::Week;
+use std::sync::LazyLock;
 
 /// Appends `card` as one compact JSON object.
 pub fn write_card(card: &Scorecard, out: &mut Vec<u8>) {
@@ -20,7 +22,7 @@ pub fn write_card(card: &Scorecard, out: &mut Vec<u8>) {
     out.extend_from_slice(b",\"team\":");
     write_opt_str(card.team, out);
     out.extend_from_slice(b",\"week\":");
-    write_opt_str(card.week.as_deref(), out);
+    write_week(card.week, out);
     out.extend_from_slice(b",\"score\":");
     write_score(card.score, out);
     out.extend_from_slice(b",\"passed\":");
@@ -28,19 +30,15 @@ pub fn write_card(card: &Scorecard, out: &mut Vec<u8>) {
     out.extend_from_slice(b",\"auto_failed\":");
     write_bool(card.auto_failed, out);
     out.extend_from_slice(b",\"rules\":{");
-    for (i, r) in card.rules.iter().enumerate() {
-        if i > 0 {
-            out.push(b',');
-        }
-        // Rule ids are plain (a test checks): no escape to look for.
-        out.push(b'"');
-        out.extend_from_slice(r.id().as_bytes());
-        out.extend_from_slice(rule_head(r.outcome));
-        for (j, f) in r.findings.iter().enumerate() {
+    for (i, (r, excerpts)) in card.rules_with_excerpts().enumerate() {
+        let head = rule_head(r.rule, r.outcome);
+        // The first rule's head goes without its comma.
+        out.extend_from_slice(if i == 0 { &head[1..] } else { head });
+        for (j, (f, excerpt)) in r.findings.iter().zip(excerpts).enumerate() {
             if j > 0 {
                 out.push(b',');
             }
-            write_finding(f, out);
+            write_finding(f, excerpt, out);
         }
         out.extend_from_slice(b"]}");
     }
@@ -58,28 +56,60 @@ pub fn write_card(card: &Scorecard, out: &mut Vec<u8>) {
     out.extend_from_slice(b"}}");
 }
 
-/// What follows a rule's id up to its findings, for each outcome: one copy
-/// instead of three.
-fn rule_head(outcome: Outcome) -> &'static [u8] {
-    match outcome {
-        Outcome::Pass => b"\":{\"outcome\":\"pass\",\"findings\":[",
-        Outcome::Fail => b"\":{\"outcome\":\"fail\",\"findings\":[",
-        Outcome::Na => b"\":{\"outcome\":\"na\",\"findings\":[",
-    }
+/// What is written for a rule before its findings, by registry index and
+/// outcome (in declaration order): `,"<id>":{"outcome":"<outcome>","findings":[`.
+/// Made once, so that a rule takes one copy instead of four.
+static RULE_HEADS: LazyLock<Vec<[Vec<u8>; 3]>> = LazyLock::new(|| {
+    let head = |id: &str, outcome: Outcome| {
+        let mut head = vec![b','];
+        write_str(id, &mut head);
+        head.extend_from_slice(b":{\"outcome\":\"");
+        head.extend_from_slice(outcome.as_str().as_bytes());
+        head.extend_from_slice(b"\",\"findings\":[");
+        head
+    };
+    let outcomes = [Outcome::Pass, Outcome::Fail, Outcome::Na];
+    REGISTRY
+        .iter()
+        .map(|e| outcomes.map(|outcome| head(e.meta.id, outcome)))
+        .collect()
+});
+
+/// The head of a rule with this outcome (see [`RULE_HEADS`]).
+fn rule_head(rule: usize, outcome: Outcome) -> &'static [u8] {
+    &RULE_HEADS[rule][outcome as usize]
 }
 
-fn write_finding(f: &ReportedFinding, out: &mut Vec<u8>) {
+fn write_finding(f: &Finding, excerpt: &str, out: &mut Vec<u8>) {
     out.extend_from_slice(b"{\"message\":");
     write_uint(f.message, out);
-    out.extend_from_slice(b",\"start\":");
-    write_opt_uint(f.start, out);
-    out.extend_from_slice(b",\"end\":");
-    write_opt_uint(f.end, out);
-    out.extend_from_slice(b",\"excerpt\":");
-    write_str(&f.excerpt, out);
+    match f.span {
+        Some((start, end)) => {
+            out.extend_from_slice(b",\"start\":");
+            write_uint(start, out);
+            out.extend_from_slice(b",\"end\":");
+            write_uint(end, out);
+            out.extend_from_slice(b",\"excerpt\":");
+        }
+        None => out.extend_from_slice(b",\"start\":null,\"end\":null,\"excerpt\":"),
+    }
+    write_str(excerpt, out);
     out.extend_from_slice(b",\"note\":");
-    write_str(&f.note, out);
+    write_note(&f.note, out);
     out.push(b'}');
+}
+
+/// A note as a JSON string: a wait note is written straight into `out`, as
+/// its text is plain ASCII with nothing to escape (its module tests that).
+fn write_note(note: &Note, out: &mut Vec<u8>) {
+    match note {
+        Note::Text(text) => write_str(text, out),
+        Note::Wait(wait) => {
+            out.push(b'"');
+            wait.push_to(out);
+            out.push(b'"');
+        }
+    }
 }
 
 fn write_bool(v: bool, out: &mut Vec<u8>) {
@@ -88,13 +118,6 @@ fn write_bool(v: bool, out: &mut Vec<u8>) {
 
 fn write_uint(v: usize, out: &mut Vec<u8>) {
     out.extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
-}
-
-fn write_opt_uint(v: Option<usize>, out: &mut Vec<u8>) {
-    match v {
-        Some(v) => write_uint(v, out),
-        None => out.extend_from_slice(b"null"),
-    }
 }
 
 /// A float as serde_json writes it (shortest round-trip form).
@@ -125,6 +148,17 @@ fn write_seconds(v: Option<f64>, out: &mut Vec<u8>) {
         }
         Some(v) => write_f64(v, out),
     }
+}
+
+/// A week as a JSON string: digits, `-` and `W`, nothing to escape (a
+/// test checks).
+fn write_week(week: Option<Week>, out: &mut Vec<u8>) {
+    let Some(week) = week else {
+        return out.extend_from_slice(b"null");
+    };
+    out.push(b'"');
+    week.push_to(out);
+    out.push(b'"');
 }
 
 fn write_opt_str(v: Option<&str>, out: &mut Vec<u8>) {
@@ -231,22 +265,19 @@ mod tests {
         assert_eq!(written(|o| write_seconds(Some(42.0), o)), "42");
         assert_eq!(written(|o| write_seconds(Some(1.5), o)), "1.5");
         assert_eq!(written(|o| write_seconds(None, o)), "null");
-        assert_eq!(written(|o| write_opt_uint(Some(7), o)), "7");
     }
 
     #[test]
-    fn rule_ids_need_no_escape() {
-        for entry in crate::rules::REGISTRY {
-            let id = entry.meta.id;
-            assert_eq!(serde_json::to_string(id).unwrap(), format!("\"{id}\""));
-        }
-    }
-
-    #[test]
-    fn rule_heads_spell_each_outcome() {
-        for outcome in [Outcome::Pass, Outcome::Fail, Outcome::Na] {
-            let head = format!("\":{{\"outcome\":\"{}\",\"findings\":[", outcome.as_str());
-            assert_eq!(rule_head(outcome), head.as_bytes());
+    fn rule_heads_spell_each_rule_and_outcome() {
+        for (i, entry) in REGISTRY.iter().enumerate() {
+            let id = serde_json::to_string(entry.meta.id).unwrap();
+            for outcome in [Outcome::Pass, Outcome::Fail, Outcome::Na] {
+                let head = format!(
+                    ",{id}:{{\"outcome\":\"{}\",\"findings\":[",
+                    outcome.as_str()
+                );
+                assert_eq!(rule_head(i, outcome), head.as_bytes());
+            }
         }
     }
 
@@ -261,6 +292,13 @@ mod tests {
         #[test]
         fn any_string_escapes_like_serde_json(s in any::<String>()) {
             prop_assert_eq!(written(|o| write_str(&s, o)), serde_json::to_string(&s).unwrap());
+        }
+
+        #[test]
+        fn any_week_writes_like_serde_json(ms in -8_000_000_000_000_000i64..8_000_000_000_000_000) {
+            let week = crate::timestamp::iso_week(ms);
+            let json = serde_json::to_string(&week.map(|w| w.to_string())).unwrap();
+            prop_assert_eq!(written(|o| write_week(week, o)), json);
         }
 
         #[test]

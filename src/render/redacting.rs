@@ -26,11 +26,11 @@ impl Renderer for Redacting {
 
     fn record(&self, card: &Scorecard, conv: &Conversation, place: Place, out: &mut Vec<u8>) {
         let mut card = card.clone();
-        for r in &mut card.rules {
-            for f in &mut r.findings {
-                f.excerpt = redact(&f.excerpt).into_owned().into();
-                f.note = redact(&f.note).into_owned().into();
-            }
+        for excerpt in &mut card.excerpts {
+            *excerpt = redact(excerpt).into_owned().into();
+        }
+        for f in card.rules.iter_mut().flat_map(|r| r.findings.iter_mut()) {
+            f.note = redact(&f.note.text()).into_owned().into();
         }
         if !self.messages {
             return self.inner.record(&card, conv, place, out);
@@ -44,9 +44,8 @@ impl Renderer for Redacting {
                 .flat_map(|r| r.findings.iter_mut())
                 .filter(|f| f.message == i)
             {
-                let (text, span) = redact_with_span(&m.text, f.start.zip(f.end));
-                f.start = span.map(|s| s.0);
-                f.end = span.map(|s| s.1);
+                let (text, span) = redact_with_span(&m.text, f.span);
+                f.span = span;
                 if let std::borrow::Cow::Owned(t) = text {
                     changed = Some(t);
                 }

@@ -21,6 +21,7 @@ mod probing;
 mod repeated_info;
 pub use repeated_info::untriggered_asks;
 mod response_gap;
+pub use response_gap::WaitNote;
 mod review_request;
 mod shouting;
 
@@ -67,8 +68,55 @@ pub struct Finding {
     pub message: usize,
     /// Byte range of the words in the message text.
     pub span: Option<(usize, usize)>,
-    /// What is wrong, in a sentence (most notes are fixed text, borrowed).
-    pub note: Cow<'static, str>,
+    /// What is wrong, in a sentence.
+    pub note: Note,
+}
+
+/// What is wrong, in a sentence.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Note {
+    /// Text: most notes are fixed text, borrowed.
+    Text(Cow<'static, str>),
+    /// A customer's wait over the limit, kept as numbers: written out only
+    /// where it is shown.
+    Wait(WaitNote),
+}
+
+impl Note {
+    /// The note's text.
+    pub fn text(&self) -> Cow<'_, str> {
+        match self {
+            Note::Text(text) => Cow::Borrowed(text),
+            Note::Wait(wait) => Cow::Owned(wait.to_string()),
+        }
+    }
+}
+
+impl std::fmt::Display for Note {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        match self {
+            Note::Text(text) => f.write_str(text),
+            Note::Wait(wait) => wait.fmt(f),
+        }
+    }
+}
+
+impl From<&'static str> for Note {
+    fn from(text: &'static str) -> Note {
+        Note::Text(Cow::Borrowed(text))
+    }
+}
+
+impl From<String> for Note {
+    fn from(text: String) -> Note {
+        Note::Text(Cow::Owned(text))
+    }
+}
+
+impl From<WaitNote> for Note {
+    fn from(wait: WaitNote) -> Note {
+        Note::Wait(wait)
+    }
 }
 
 /// A rule's outcome with its findings (never empty for a fail).
@@ -184,11 +232,7 @@ impl RuleSet {
 }
 
 /// Shorthand for a finding on a message, optionally with a span.
-pub fn finding(
-    message: usize,
-    span: Option<(u32, u32)>,
-    note: impl Into<Cow<'static, str>>,
-) -> Finding {
+pub fn finding(message: usize, span: Option<(u32, u32)>, note: impl Into<Note>) -> Finding {
     Finding {
         message,
         span: span.map(|(s, e)| (s as usize, e as usize)),

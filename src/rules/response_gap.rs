@@ -4,6 +4,7 @@ use super::{finding, Rule, RuleEntry, RuleMeta, Verdict};
 use crate::analysis::{Analysis, Wait};
 use crate::config::Settings;
 use crate::phrases::Matcher;
+use std::sync::Arc;
 
 pub static ENTRY: RuleEntry = RuleEntry {
     meta: RuleMeta {
@@ -18,16 +19,60 @@ pub static ENTRY: RuleEntry = RuleEntry {
 
 struct ResponseGap {
     max_gap_ms: i64,
-    /// The limit as the notes state it ("30 s").
-    limit: String,
+    /// The limit as the notes state it ("30 s"), shared by all of them.
+    limit: Arc<str>,
 }
 
 fn build(_: &Matcher, s: &Settings) -> Box<dyn Rule> {
     let max_gap_ms = (s.max_gap_s * 1000.0).round() as i64;
     Box::new(ResponseGap {
         max_gap_ms,
-        limit: Secs(max_gap_ms).to_string(),
+        limit: Secs(max_gap_ms).to_string().into(),
     })
+}
+
+/// The note of a wait over the limit, kept as numbers: a run has thousands
+/// of them, and most are never shown as text (JSON output writes them
+/// straight into its buffer).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WaitNote {
+    /// How long the customer waited, in milliseconds.
+    millis: i64,
+    /// The agent reply that ended the wait, if one came.
+    answered_by: Option<usize>,
+    /// The limit as the notes state it (see [`ResponseGap`]).
+    limit: Arc<str>,
+}
+
+impl WaitNote {
+    /// Appends the note's text: plain ASCII, with nothing that JSON escapes
+    /// (a test checks).
+    pub fn push_to(&self, out: &mut Vec<u8>) {
+        match self.answered_by {
+            Some(reply) => {
+                out.extend_from_slice(b"the customer waited ");
+                push_secs(out, self.millis);
+                out.extend_from_slice(b" for an agent reply (message ");
+                out.extend_from_slice(itoa::Buffer::new().format(reply).as_bytes());
+                out.extend_from_slice(b"; limit ");
+            }
+            None => {
+                out.extend_from_slice(b"never answered: the chat went on for ");
+                push_secs(out, self.millis);
+                out.extend_from_slice(b" after this message (limit ");
+            }
+        }
+        out.extend_from_slice(self.limit.as_bytes());
+        out.push(b')');
+    }
+}
+
+impl std::fmt::Display for WaitNote {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        let mut text = Vec::with_capacity(96);
+        self.push_to(&mut text);
+        f.write_str(std::str::from_utf8(&text).expect("a wait note is ASCII"))
+    }
 }
 
 /// Milliseconds shown as seconds: whole ("45 s") or to a tenth ("12.5 s").
@@ -53,60 +98,19 @@ const EXACT_TENTHS_BELOW: i64 = 1 << 40;
 /// Appends `Secs(ms)` to `out` as `Display` writes it. Whole seconds, and
 /// tenths that are not a tie (anything but ...50 ms), are written from
 /// integers; only the rest goes through float formatting.
-fn push_secs(out: &mut String, ms: i64) {
-    use std::fmt::Write;
+fn push_secs(out: &mut Vec<u8>, ms: i64) {
+    use std::io::Write;
     if !(0..EXACT_TENTHS_BELOW).contains(&ms) || ms % 100 == 50 {
-        write!(out, "{}", Secs(ms)).expect("writing to a String");
+        write!(out, "{}", Secs(ms)).expect("writing to memory");
     } else if ms % 1000 == 0 {
-        push_int(out, (ms / 1000) as u64);
-        out.push_str(" s");
+        out.extend_from_slice(itoa::Buffer::new().format(ms / 1000).as_bytes());
+        out.extend_from_slice(b" s");
     } else {
         // Round to the nearest tenth: up from 51 ms on (50 is excluded above).
         let tenths = (ms + 49) / 100;
-        push_int(out, (tenths / 10) as u64);
-        out.push('.');
-        out.push(char::from(b'0' + (tenths % 10) as u8));
-        out.push_str(" s");
+        out.extend_from_slice(itoa::Buffer::new().format(tenths / 10).as_bytes());
+        out.extend_from_slice(&[b'.', b'0' + (tenths % 10) as u8, b' ', b's']);
     }
-}
-
-/// Appends an integer in decimal, without the formatting machinery.
-fn push_int(out: &mut String, mut n: u64) {
-    // u64::MAX has 20 digits.
-    let mut digits = [0u8; 20];
-    let mut at = digits.len();
-    loop {
-        at -= 1;
-        digits[at] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    // A few ASCII digits: pushing them is cheaper than checking them as UTF-8.
-    out.extend(digits[at..].iter().map(|&d| char::from(d)));
-}
-
-/// The note of a wait over the limit.
-fn note(millis: i64, answered_by: Option<usize>, limit: &str) -> String {
-    let mut note = String::with_capacity(96);
-    match answered_by {
-        Some(reply) => {
-            note.push_str("the customer waited ");
-            push_secs(&mut note, millis);
-            note.push_str(" for an agent reply (message ");
-            push_int(&mut note, reply as u64);
-            note.push_str("; limit ");
-        }
-        None => {
-            note.push_str("never answered: the chat went on for ");
-            push_secs(&mut note, millis);
-            note.push_str(" after this message (limit ");
-        }
-    }
-    note.push_str(limit);
-    note.push(')');
-    note
 }
 
 impl Rule for ResponseGap {
@@ -125,11 +129,12 @@ impl Rule for ResponseGap {
         }
         let mut findings = Vec::with_capacity(count);
         findings.extend(waits.iter().filter(over).map(|w| {
-            finding(
-                w.customer_msg,
-                None,
-                note(w.millis, w.answered_by, &self.limit),
-            )
+            let note = WaitNote {
+                millis: w.millis,
+                answered_by: w.answered_by,
+                limit: Arc::clone(&self.limit),
+            };
+            finding(w.customer_msg, None, note)
         }));
         Verdict::fail_all(findings)
     }
@@ -139,7 +144,7 @@ impl Rule for ResponseGap {
 mod tests {
     use super::*;
 
-    /// The notes as `format!` wrote them before `push_secs`.
+    /// The notes as `format!` wrote them before `WaitNote`.
     fn note_reference(millis: i64, answered_by: Option<usize>, limit: &str) -> String {
         match answered_by {
             Some(reply) => format!(
@@ -169,11 +174,26 @@ mod tests {
         let spread = (1..200_000).map(|k: i64| k * 5_497_553);
         for ms in (0..200_000).chain(spread).chain(big) {
             let reply = (ms % 3 != 0).then_some(ms.rem_euclid(1000) as usize);
-            assert_eq!(
-                note(ms, reply, "30 s"),
-                note_reference(ms, reply, "30 s"),
-                "{ms}"
-            );
+            let note = WaitNote {
+                millis: ms,
+                answered_by: reply,
+                limit: "30 s".into(),
+            };
+            assert_eq!(note.to_string(), note_reference(ms, reply, "30 s"), "{ms}");
+        }
+    }
+
+    proptest::proptest! {
+        /// What JSON output relies on to write the notes unescaped.
+        #[test]
+        fn notes_need_no_json_escape(millis: i64, answered_by: Option<usize>, limit_ms: i64) {
+            let note = WaitNote {
+                millis,
+                answered_by,
+                limit: Secs(limit_ms).to_string().into(),
+            };
+            let text = note.to_string();
+            proptest::prop_assert_eq!(serde_json::to_string(&text).unwrap(), format!("\"{text}\""));
         }
     }
 }
