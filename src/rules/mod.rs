@@ -87,7 +87,12 @@ impl Note {
     pub fn text(&self) -> Cow<'_, str> {
         match self {
             Note::Text(text) => Cow::Borrowed(text),
-            Note::Wait(wait) => Cow::Owned(wait.to_string()),
+            Note::Wait(wait) => {
+                // Straight into one buffer, not through the formatting machinery.
+                let mut text = Vec::with_capacity(96);
+                wait.push_to(&mut text);
+                Cow::Owned(String::from_utf8(text).expect("a wait note is ASCII"))
+            }
         }
     }
 }
