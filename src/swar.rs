@@ -37,6 +37,20 @@ pub fn flag_below(x: u64, n: u8) -> u64 {
     x.wrapping_sub(splat(n)) & !x & HIGH
 }
 
+/// The high bit of each byte of `x` that is an ASCII word byte: a letter, a
+/// digit or `_`.
+pub fn flag_ascii_word(x: u64) -> u64 {
+    // With the high bits cleared every byte is below 0x80, so adding at
+    // most 0x50 carries into no other byte; the high bit of `v + (0x80 - lo)`
+    // is set where `v >= lo`.
+    let v = x & !HIGH;
+    let at_least = |v: u64, lo: u8| v.wrapping_add(splat(0x80 - lo));
+    let digit = at_least(v, b'0') & !at_least(v, b'9' + 1);
+    let lower = v | splat(0x20);
+    let letter = at_least(lower, b'a') & !at_least(lower, b'z' + 1);
+    (digit | letter | flag_byte_exact(v, b'_')) & !x & HIGH
+}
+
 /// The offset of the first byte of `bytes` that a JSON string cannot hold
 /// as it is: `"`, `\\` or a control byte (below 0x20).
 pub fn find_json_special(bytes: &[u8]) -> Option<usize> {
@@ -70,6 +84,18 @@ fn first_json_special(word: u64) -> Option<usize> {
 mod tests {
     use super::*;
 
+    #[test]
+    fn every_byte_value_is_flagged_as_a_word_byte_or_not_in_every_place() {
+        for b in 0..=255u8 {
+            for i in 0..8 {
+                let x = u64::from(b) << (8 * i);
+                let word = b.is_ascii_alphanumeric() || b == b'_';
+                // The other bytes are zero: no word bytes.
+                assert_eq!(flag_ascii_word(x), u64::from(word) << (8 * i + 7), "{b:#x} at {i}");
+            }
+        }
+    }
+
     proptest::proptest! {
         #[test]
         fn flags_agree_with_a_byte_loop(bytes: [u8; 8], b: u8, n in 1u8..=0x80) {
@@ -94,6 +120,15 @@ mod tests {
             let x = u64::from_le_bytes(bytes);
             let every = (0..8).filter(|&i| bytes[i] == b).fold(0u64, |f, i| f | 0x80 << (8 * i));
             proptest::prop_assert_eq!(flag_byte_exact(x, b), every);
+        }
+
+        #[test]
+        fn ascii_word_flags_agree_with_a_byte_test(bytes: [u8; 8]) {
+            let x = u64::from_le_bytes(bytes);
+            let every = (0..8)
+                .filter(|&i| bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_')
+                .fold(0u64, |f, i| f | 0x80 << (8 * i));
+            proptest::prop_assert_eq!(flag_ascii_word(x), every);
         }
 
         #[test]
