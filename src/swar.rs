@@ -40,6 +40,11 @@ pub fn flag_below(x: u64, n: u8) -> u64 {
 /// The high bit of each byte of `x` that is an ASCII word byte: a letter, a
 /// digit or `_`.
 pub fn flag_ascii_word(x: u64) -> u64 {
+    flag_ascii_alphanumeric(x) | (flag_byte_exact(x, b'_'))
+}
+
+/// The high bit of each byte of `x` that is an ASCII letter or digit.
+pub fn flag_ascii_alphanumeric(x: u64) -> u64 {
     // With the high bits cleared every byte is below 0x80, so adding at
     // most 0x50 carries into no other byte; the high bit of `v + (0x80 - lo)`
     // is set where `v >= lo`.
@@ -48,7 +53,7 @@ pub fn flag_ascii_word(x: u64) -> u64 {
     let digit = at_least(v, b'0') & !at_least(v, b'9' + 1);
     let lower = v | splat(0x20);
     let letter = at_least(lower, b'a') & !at_least(lower, b'z' + 1);
-    (digit | letter | flag_byte_exact(v, b'_')) & !x & HIGH
+    (digit | letter) & !x & HIGH
 }
 
 /// The offset of the first byte of `bytes` that a JSON string cannot hold
@@ -91,7 +96,11 @@ mod tests {
                 let x = u64::from(b) << (8 * i);
                 let word = b.is_ascii_alphanumeric() || b == b'_';
                 // The other bytes are zero: no word bytes.
-                assert_eq!(flag_ascii_word(x), u64::from(word) << (8 * i + 7), "{b:#x} at {i}");
+                assert_eq!(
+                    flag_ascii_word(x),
+                    u64::from(word) << (8 * i + 7),
+                    "{b:#x} at {i}"
+                );
             }
         }
     }
