@@ -1,16 +1,20 @@
 //! Conversation ids seen in a run, to warn when one comes again, kept in a
-//! fixed amount of memory.
+//! bounded amount of memory.
 //!
-//! A hash set would grow with the export. This table has a fixed number of
-//! slots of 64-bit id hashes, allocated zeroed on first use (the operating
-//! system maps pages only as slots are written, so small runs stay small).
-//! When it is three-quarters full, later ids are no longer checked, and the
-//! caller says so once.
+//! A hash set would grow with the export without limit. This table holds
+//! 64-bit id hashes with open addressing; it starts small (a run of a few
+//! thousand conversations stays in the processor's caches) and doubles as
+//! it fills, up to a fixed number of slots. When that table is
+//! three-quarters full, later ids are no longer checked, and the caller
+//! says so once.
 
 use std::hash::{Hash, Hasher};
 
-/// Slots in the table: 8 MiB of 64-bit hashes.
+/// Slots of the largest table: 8 MiB of 64-bit hashes.
 const SLOTS: usize = 1 << 20;
+
+/// Slots of the first table: 32 KiB.
+const FIRST_SLOTS: usize = 1 << 12;
 
 /// Ids checked at most; past this, probing would slow down.
 pub const CHECKED_IDS: usize = SLOTS / 4 * 3;
@@ -27,9 +31,12 @@ pub enum Seen {
 }
 
 /// The ids seen so far, as hashes (a false "again" needs two different ids
-/// with the same 64-bit hash).
+/// with the same 64-bit hash). Whether an id is new does not depend on the
+/// table's size, only on the hashes stored.
 #[derive(Default)]
 pub struct SeenIds {
+    /// A power of two of slots (none before the first id); 0 marks an
+    /// empty one.
     slots: Vec<u64>,
     len: usize,
 }
@@ -44,24 +51,48 @@ impl SeenIds {
         if self.len >= CHECKED_IDS {
             return Seen::Unchecked;
         }
-        if self.slots.is_empty() {
-            self.slots = vec![0; SLOTS];
-        }
         let mut h = std::hash::DefaultHasher::new();
         id.hash(&mut h);
         // Zero marks an empty slot.
         let hash = h.finish().max(1);
-        let mut i = (hash >> (64 - SLOTS.trailing_zeros())) as usize;
-        loop {
-            match self.slots[i] {
-                0 => {
-                    self.slots[i] = hash;
-                    self.len += 1;
-                    return Seen::First;
-                }
-                s if s == hash => return Seen::Again,
-                _ => i = (i + 1) % SLOTS,
-            }
+        // Grow before the table is more than three-quarters full.
+        if (self.len + 1) * 4 > self.slots.len() * 3 {
+            self.grow();
+        }
+        let slot = probe(&self.slots, hash);
+        if self.slots[slot] == hash {
+            return Seen::Again;
+        }
+        self.slots[slot] = hash;
+        self.len += 1;
+        Seen::First
+    }
+
+    /// Doubles the table (or makes the first one) and moves the hashes.
+    fn grow(&mut self) {
+        let size = (self.slots.len() * 2).clamp(FIRST_SLOTS, SLOTS);
+        if size == self.slots.len() {
+            return;
+        }
+        let mut slots = vec![0; size];
+        for &hash in self.slots.iter().filter(|&&h| h != 0) {
+            let slot = probe(&slots, hash);
+            slots[slot] = hash;
+        }
+        self.slots = slots;
+    }
+}
+
+/// The slot of `hash` in `slots` (not full): where it is, or the empty
+/// slot where it goes. Probing starts at the slot the hash's top bits
+/// name, and goes on to the next.
+fn probe(slots: &[u64], hash: u64) -> usize {
+    let mask = slots.len() - 1;
+    let mut i = (hash >> (64 - slots.len().trailing_zeros())) as usize;
+    loop {
+        match slots[i] {
+            s if s == 0 || s == hash => return i,
+            _ => i = (i + 1) & mask,
         }
     }
 }
@@ -88,5 +119,20 @@ mod tests {
         }
         assert_eq!(seen.insert("0"), Seen::Unchecked);
         assert_eq!(seen.insert("new"), Seen::Unchecked);
+        assert_eq!(seen.slots.len(), SLOTS);
+    }
+
+    #[test]
+    fn ids_seen_before_the_table_grew_are_still_seen() {
+        let mut seen = SeenIds::new();
+        let ids = 3 * FIRST_SLOTS;
+        for n in 0..ids {
+            assert_eq!(seen.insert(&format!("chat-{n}")), Seen::First);
+        }
+        assert!(seen.slots.len() > FIRST_SLOTS && seen.slots.len() < SLOTS);
+        for n in (0..ids).rev() {
+            assert_eq!(seen.insert(&format!("chat-{n}")), Seen::Again, "{n}");
+        }
+        assert_eq!(seen.len, ids);
     }
 }
