@@ -207,9 +207,9 @@ struct KindDef {
 /// A kind of information, compiled.
 struct Kind {
     name: String,
-    nouns: Option<Regex>,
-    asks: Option<Regex>,
-    gives: Option<Regex>,
+    nouns: Option<KindRegex>,
+    asks: Option<KindRegex>,
+    gives: Option<KindRegex>,
     scope: Scope,
     /// Its `gives` state the customer's own value ("my name is"), which
     /// does not answer a request about someone else's ("the host's name").
@@ -246,7 +246,14 @@ struct RepeatedInfo {
     not_bare: Regex,
 }
 
-fn alternation(patterns: &[String], case_insensitive: bool) -> Option<Regex> {
+/// A regex of a kind's patterns: built without a literal prefilter. The
+/// kinds' regexes are most of the program's start-up, and most of that went
+/// to finding literals for prefilters that do not pay on sentences the
+/// [`Literals`] have already picked out.
+type KindRegex = regex_automata::meta::Regex;
+
+/// The alternation of `patterns`, as a [`KindRegex`].
+fn alternation(patterns: &[String], case_insensitive: bool) -> Option<KindRegex> {
     if patterns.is_empty() {
         return None;
     }
@@ -255,7 +262,12 @@ fn alternation(patterns: &[String], case_insensitive: bool) -> Option<Regex> {
         .map(|p| format!("(?:{p})"))
         .collect::<Vec<_>>()
         .join("|");
-    Some(compile(&joined, case_insensitive))
+    let regex = KindRegex::builder()
+        .configure(KindRegex::config().auto_prefilter(false))
+        .syntax(regex_automata::util::syntax::Config::new().case_insensitive(case_insensitive))
+        .build(&ascii_boundaries(&joined))
+        .unwrap_or_else(|e| panic!("rules/repeated-info/kinds.toml: {e}"));
+    Some(regex)
 }
 
 /// The regex of [`OTHER_VALUE_WORDS`].
@@ -1257,7 +1269,7 @@ mod tests {
 
     /// Each kind's nouns and asks regexes, the [`REQUEST`] regex, and the
     /// literals built from them.
-    type KindRegexes = (Vec<(Option<Regex>, Option<Regex>)>, Regex, Literals);
+    type KindRegexes = (Vec<(Option<KindRegex>, Option<KindRegex>)>, Regex, Literals);
 
     fn kind_regexes() -> &'static KindRegexes {
         static KINDS_COMPILED: std::sync::OnceLock<KindRegexes> = std::sync::OnceLock::new();
@@ -1490,6 +1502,73 @@ mod tests {
                     assert_candidates_cover(&format!("{before}{m}{after}"));
                     assert_ends_cover_sentences(&format!("Hi.{before}{m}{after}! Ok?{m}\n{m}"));
                     assert_candidates_cover(&m.replace('s', "ſ"));
+                }
+            }
+        }
+    }
+
+    /// Each kind's nouns, asks and gives as the `regex` crate compiles
+    /// them: what [`alternation`] must match the same as.
+    fn by_regex_crate() -> &'static Vec<[(Option<KindRegex>, Option<Regex>); 3]> {
+        static COMPILED: std::sync::OnceLock<Vec<[(Option<KindRegex>, Option<Regex>); 3]>> =
+            std::sync::OnceLock::new();
+        COMPILED.get_or_init(|| {
+            let file: KindsFile = toml::from_str(KINDS).unwrap();
+            let both = |patterns: &[String], case_insensitive: bool| {
+                let joined = patterns
+                    .iter()
+                    .map(|p| format!("(?:{p})"))
+                    .collect::<Vec<_>>()
+                    .join("|");
+                let crate_regex =
+                    (!patterns.is_empty()).then(|| compile(&joined, case_insensitive));
+                (alternation(patterns, case_insensitive), crate_regex)
+            };
+            file.kind
+                .iter()
+                .map(|k| {
+                    let mut gives = k.gives.clone();
+                    if !k.nouns.is_empty() {
+                        gives.push(stated(&k.nouns));
+                    }
+                    [
+                        both(&noun_patterns(k), true),
+                        both(&k.asks, true),
+                        both(&gives, false),
+                    ]
+                })
+                .collect()
+        })
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn kind_regexes_match_as_the_regex_crate_does(
+            parts in proptest::collection::vec(
+                (0usize..1000, 0u8..6, proptest::sample::select(vec![
+                    " ", " ", " ", "  ", "", "-", ", ", "?", "é", "\u{a0}", "_", "1", "'",
+                    ". ", ": ", " is ", "\n", " my ", "@example.com", " 88-1234567",
+                    " R4TZ9M", " at 6pm", " Monday", " +44 7700 900123", " 12/05/1990",
+                ])),
+                1..12,
+            )
+        ) {
+            let vocabulary = vocabulary();
+            let mut s = String::new();
+            for (w, case, sep) in parts {
+                let w = &vocabulary[w % vocabulary.len()];
+                match case {
+                    0 => s.push_str(&w.to_uppercase()),
+                    1 => s.push_str(&w.replace('s', "ſ").replace('k', "\u{212A}")),
+                    _ => s.push_str(w),
+                }
+                s.push_str(sep);
+            }
+            for regexes in by_regex_crate() {
+                for (ours, theirs) in regexes {
+                    let ours: Vec<_> = ours.iter().flat_map(|r| r.find_iter(&s)).map(|m| m.range()).collect();
+                    let theirs: Vec<_> = theirs.iter().flat_map(|r| r.find_iter(&s)).map(|m| m.range()).collect();
+                    proptest::prop_assert_eq!(ours, theirs, "{:?}", s);
                 }
             }
         }
