@@ -1507,11 +1507,14 @@ mod tests {
         }
     }
 
+    /// One of a kind's regexes as [`alternation`] builds it, and as the
+    /// `regex` crate does.
+    type BothRegexes = (Option<KindRegex>, Option<Regex>);
+
     /// Each kind's nouns, asks and gives as the `regex` crate compiles
     /// them: what [`alternation`] must match the same as.
-    fn by_regex_crate() -> &'static Vec<[(Option<KindRegex>, Option<Regex>); 3]> {
-        static COMPILED: std::sync::OnceLock<Vec<[(Option<KindRegex>, Option<Regex>); 3]>> =
-            std::sync::OnceLock::new();
+    fn by_regex_crate() -> &'static Vec<[BothRegexes; 3]> {
+        static COMPILED: std::sync::OnceLock<Vec<[BothRegexes; 3]>> = std::sync::OnceLock::new();
         COMPILED.get_or_init(|| {
             let file: KindsFile = toml::from_str(KINDS).unwrap();
             let both = |patterns: &[String], case_insensitive: bool| {
