@@ -41,11 +41,9 @@ fn time(runs: usize, mut f: impl FnMut()) -> f64 {
 /// Parses every line into the borrowed model on `threads` threads, with
 /// serde_json alone (the baseline), or with chatlint's parser (its own scan
 /// for the common shape of a record, serde_json for the rest).
-fn parse_only(data: &[u8], threads: usize, serde_only: bool) -> usize {
-    let lines: Vec<&[u8]> = data
-        .split(|&b| b == b'\n')
-        .filter(|l| !l.is_empty())
-        .collect();
+/// Parses every line of `lines` on `threads` threads; the lines are split
+/// beforehand, outside the timing, so that the baseline is the parse alone.
+fn parse_only(lines: &[&[u8]], threads: usize, serde_only: bool) -> usize {
     let per = lines.len().div_ceil(threads.max(1));
     let at = RecordStart { line: 1, column: 1 };
     std::thread::scope(|s| {
@@ -68,6 +66,20 @@ fn parse_only(data: &[u8], threads: usize, serde_only: bool) -> usize {
             .collect();
         handles.into_iter().map(|h| h.join().unwrap()).sum()
     })
+}
+
+/// Runs the chatlint binary itself (start-up included), as a user would:
+/// `chatlint <args> -o /dev/null FILE`, with its output discarded.
+fn whole_process(args: &[&str], path: &Path) {
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_chatlint"))
+        .args(args)
+        .args(["-o", "/dev/null"])
+        .arg(path)
+        .stderr(std::process::Stdio::null())
+        .status()
+        .expect("run chatlint");
+    // 0: every chat passed; 1: some failed. Anything else is an error.
+    assert!(matches!(status.code(), Some(0 | 1)), "chatlint: {status}");
 }
 
 fn engine(renderer: Box<dyn Renderer>) -> Engine {
@@ -163,17 +175,17 @@ fn main() {
     };
 
     let read = time(runs, || {
-        std::hint::black_box(
-            std::fs::read(&ndjson)
-                .unwrap()
-                .iter()
-                .filter(|&&b| b == b'\n')
-                .count(),
-        );
+        std::hint::black_box(memchr::memchr_iter(b'\n', &std::fs::read(&ndjson).unwrap()).count());
     });
     row("read file + count lines", read, mb, 0);
+    let lines: Vec<&[u8]> = data
+        .split(|&b| b == b'\n')
+        .filter(|l| !l.is_empty())
+        .collect();
     for threads in [1, 2] {
-        let t = time(runs, || assert_eq!(parse_only(&data, threads, true), chats));
+        let t = time(runs, || {
+            assert_eq!(parse_only(&lines, threads, true), chats)
+        });
         let rate = row(
             &format!("parse only (serde_json, borrowed), {threads} thr"),
             t,
@@ -186,7 +198,7 @@ fn main() {
     }
     for threads in [1, 2] {
         let t = time(runs, || {
-            assert_eq!(parse_only(&data, threads, false), chats)
+            assert_eq!(parse_only(&lines, threads, false), chats)
         });
         row(
             &format!("parse only (chatlint's parser), {threads} thr"),
@@ -245,12 +257,12 @@ fn main() {
         .unwrap_or(mb);
     let t = time(runs, || assert_eq!(run(&e, &array, 2), chats));
     row("score --format jsonl, JSON array, 2 thr", t, array_mb, 2);
-    if let Some(csv) = csv.filter(|p| p.exists()) {
-        let csv_mb = std::fs::metadata(&csv)
+    if let Some(csv) = csv.as_ref().filter(|p| p.exists()) {
+        let csv_mb = std::fs::metadata(csv)
             .map(|m| m.len() as f64 / 1e6)
             .unwrap_or(0.0);
         for threads in [1, 2] {
-            let t = time(runs, || assert_eq!(run(&e, &csv, threads), chats));
+            let t = time(runs, || assert_eq!(run(&e, csv, threads), chats));
             row(
                 &format!("score --format jsonl, CSV, {threads} thr"),
                 t,
@@ -258,5 +270,39 @@ fn main() {
                 threads,
             );
         }
+    }
+    // The same work through the binary, start-up included: what
+    // `chatlint score --format jsonl -o /dev/null FILE` takes.
+    let mut whole: Vec<(String, Vec<&str>, &Path, f64)> = Vec::new();
+    for threads in ["1", "2"] {
+        let args = vec!["score", "--format", "jsonl", "--threads", threads];
+        whole.push((format!("ndjson, {threads} thr"), args, &ndjson, mb));
+    }
+    whole.push((
+        "check, ndjson, 2 thr".into(),
+        vec!["check", "--threads", "2"],
+        &ndjson,
+        mb,
+    ));
+    whole.push((
+        "JSON array, 2 thr".into(),
+        vec!["score", "--format", "jsonl", "--threads", "2"],
+        &array,
+        array_mb,
+    ));
+    let csv_path = csv.as_ref().filter(|p| p.exists());
+    if let Some(csv) = &csv_path {
+        let csv_mb = std::fs::metadata(csv).map_or(0.0, |m| m.len() as f64 / 1e6);
+        whole.push((
+            "CSV, 2 thr".into(),
+            vec!["score", "--format", "jsonl", "--threads", "2"],
+            csv,
+            csv_mb,
+        ));
+    }
+    for (name, args, path, megabytes) in whole {
+        let t = time(runs, || whole_process(&args, path));
+        let threads = if name.contains("1 thr") { 1 } else { 2 };
+        row(&format!("chatlint binary: {name}"), t, megabytes, threads);
     }
 }
