@@ -2,19 +2,20 @@
 //! bounded amount of memory.
 //!
 //! A hash set would grow with the export without limit. This table holds
-//! 64-bit id hashes with open addressing; it starts small (a run of a few
-//! thousand conversations stays in the processor's caches) and doubles as
-//! it fills, up to a fixed number of slots. When that table is
-//! three-quarters full, later ids are no longer checked, and the caller
-//! says so once.
+//! 64-bit id hashes with open addressing; it starts at a quarter of its
+//! largest size and doubles as it fills, up to a fixed number of slots.
+//! When the largest table is three-quarters full, later ids are no longer
+//! checked, and the caller says so once.
 
 use std::hash::{Hash, Hasher};
 
 /// Slots of the largest table: 8 MiB of 64-bit hashes.
 const SLOTS: usize = 1 << 20;
 
-/// Slots of the first table: 32 KiB.
-const FIRST_SLOTS: usize = 1 << 12;
+/// Slots of the first table: 2 MiB, for up to 196,608 ids. Its pages are
+/// mapped as they are first written (it is allocated zeroed), so a small
+/// run does not pay for all of it; a large one keeps one size for longer.
+const FIRST_SLOTS: usize = 1 << 18;
 
 /// Ids checked at most; past this, probing would slow down.
 pub const CHECKED_IDS: usize = SLOTS / 4 * 3;
@@ -125,7 +126,7 @@ mod tests {
     #[test]
     fn ids_seen_before_the_table_grew_are_still_seen() {
         let mut seen = SeenIds::new();
-        let ids = 3 * FIRST_SLOTS;
+        let ids = FIRST_SLOTS;
         for n in 0..ids {
             assert_eq!(seen.insert(&format!("chat-{n}")), Seen::First);
         }
