@@ -159,6 +159,15 @@ struct Automaton {
     entries: Vec<Entry>,
     /// The bytes some phrase starts with (either ASCII case).
     starts: [bool; 256],
+    /// The bytes that are a whole phrase by themselves ("u", "?"): from
+    /// them, the walk starts with the first byte's transition.
+    first_accepts: [bool; 256],
+    /// The transition after the first two bytes of a walk, from the root,
+    /// by their classes (`stride * first + second`), as a transition of
+    /// `trans` (0: no phrase starts so). Its address depends on the two
+    /// bytes only, not on the state after the first: the processor loads
+    /// it without waiting for that state.
+    pairs: Vec<u32>,
 }
 
 impl Automaton {
@@ -196,6 +205,8 @@ impl Automaton {
             ranges: Vec::new(),
             entries: Vec::new(),
             starts: [false; 256],
+            first_accepts: [false; 256],
+            pairs: Vec::new(),
         };
         let mut found: Vec<Vec<Entry>> = vec![Vec::new(); 2];
         for (text, entry) in variants {
@@ -347,7 +358,14 @@ impl Automaton {
         self.root = (target[old_root] & !ACCEPTS) as usize;
         for b in 0..=255u8 {
             self.starts[usize::from(b)] = self.row_step(self.root, b) != 0;
+            self.first_accepts[usize::from(b)] = self.row_step(self.root, b) & ACCEPTS != 0;
         }
+        self.pairs = (0..stride * stride)
+            .map(|i| match self.trans[self.root + i / stride] & !ACCEPTS {
+                0 => 0,
+                first => self.step(first, (i % stride) as u16),
+            })
+            .collect();
     }
 
     /// The entries of the state a transition (without [`ACCEPTS`]) leads
@@ -380,6 +398,21 @@ impl Automaton {
     #[inline(always)]
     fn row_step(&self, row: usize, b: u8) -> u32 {
         self.trans[row + usize::from(self.class[usize::from(b)])]
+    }
+
+    /// The transition from state `state` (a transition's target without
+    /// [`ACCEPTS`]) on a byte of class `class`; 0: the dead state.
+    fn step(&self, state: u32, class: u16) -> u32 {
+        if state & LINK == 0 {
+            self.trans[state as usize + usize::from(class)]
+        } else {
+            let link = self.links[(state & !LINK) as usize];
+            if link.class == class {
+                link.next
+            } else {
+                0
+            }
+        }
     }
 
     /// Appends the hits in `text`, sorted by (start, longest first, list).
@@ -421,28 +454,44 @@ impl Automaton {
     /// Appends the hits that start at `start`, in order, with their negation.
     #[inline(always)]
     fn hits_at(&self, text: &str, start: usize, out: &mut Vec<Hit>) {
-        let first_step = self.row_step(self.root, text.as_bytes()[start]);
-        if first_step == 0 {
-            return;
-        }
+        let bytes = text.as_bytes();
+        let b0 = bytes[start];
         let first = out.len();
-        self.walk(text, start, first_step, out);
+        match bytes.get(start + 1) {
+            // The first two bytes at once (see `pairs`), unless the first
+            // is a phrase itself.
+            Some(&b1) if !self.first_accepts[usize::from(b0)] => {
+                let pair = usize::from(self.class[usize::from(b0)]) * self.stride
+                    + usize::from(self.class[usize::from(b1)]);
+                let step = self.pairs[pair];
+                if step == 0 {
+                    return;
+                }
+                self.walk(text, start, start + 2, step, out);
+            }
+            _ => {
+                let step = self.row_step(self.root, b0);
+                if step == 0 {
+                    return;
+                }
+                self.walk(text, start, start + 1, step, out);
+            }
+        }
         if out.len() > first {
             finish_group(text, start, first, out);
         }
     }
 
     /// Appends the phrases that start at `start` (unsorted, not negated),
-    /// from the transition taken on the byte at `start` (not the dead state).
+    /// from the transition `step` (not the dead state) taken on the bytes
+    /// before `at`.
     ///
     /// Along a run of links the next link is the next in `links`, so the
     /// address of each load is known before the previous load completes:
     /// the processor can run ahead instead of waiting on each in turn.
     #[inline(always)]
-    fn walk(&self, text: &str, start: usize, mut step: u32, out: &mut Vec<Hit>) {
+    fn walk(&self, text: &str, start: usize, mut at: usize, mut step: u32, out: &mut Vec<Hit>) {
         let bytes = text.as_bytes();
-        // The byte after the transition just taken.
-        let mut at = start + 1;
         loop {
             if step & ACCEPTS != 0 {
                 self.accept(text, start, at, step & !ACCEPTS, out);
