@@ -4,8 +4,9 @@
 //! `python3 ../shared/tools/gen_chats.py --mb 100 --ndjson chats.ndjson --csv chats.csv`;
 //! paths also from `CHATLINT_BENCH_NDJSON` / `CHATLINT_BENCH_CSV`), writes a JSON
 //! array copy next to it, and reports MB/s and chats/s for: reading, the
-//! serde_json parse-only baseline, the full pipeline for each output format
-//! and input format, on 1 and 2 threads. Every figure is a median of
+//! serde_json parse-only baseline (lines split beforehand), the full
+//! pipeline for each output format and input format, on 1 and 2 threads,
+//! and the chatlint binary itself, start-up included. Every figure is a median of
 //! `CHATLINT_BENCH_RUNS` runs (default 3) and is also given as a ratio to the
 //! parse-only baseline measured in the same run, since absolute speeds vary
 //! from machine to machine.
