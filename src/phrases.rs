@@ -1414,10 +1414,7 @@ mod tests {
     /// The phrases of every rule (without `*`), plus `PIECES`.
     fn rule_pieces() -> Vec<String> {
         let mut pieces: Vec<String> = PIECES.iter().map(|s| s.to_string()).collect();
-        for def in crate::rules::REGISTRY
-            .iter()
-            .flat_map(|e| e.meta.lists.iter())
-        {
+        for def in crate::rules::all_lists() {
             pieces.extend(parse_list(def.source).map(|p| p.trim_end_matches('*').to_string()));
         }
         pieces
@@ -1427,10 +1424,7 @@ mod tests {
         static M: std::sync::OnceLock<(Matcher, reference::Reference, reference::Reference)> =
             std::sync::OnceLock::new();
         M.get_or_init(|| {
-            let defs: Vec<&ListDef> = crate::rules::REGISTRY
-                .iter()
-                .flat_map(|e| e.meta.lists.iter())
-                .collect();
+            let defs = crate::rules::all_lists();
             (
                 Matcher::new(&defs),
                 reference::Reference::new(&defs, Scope::Agent),

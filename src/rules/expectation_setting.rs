@@ -474,11 +474,7 @@ mod tests {
         static RULE: std::sync::OnceLock<(Matcher, ExpectationSetting)> =
             std::sync::OnceLock::new();
         RULE.get_or_init(|| {
-            let defs: Vec<&ListDef> = crate::rules::REGISTRY
-                .iter()
-                .flat_map(|e| e.meta.lists.iter())
-                .collect();
-            let matcher = Matcher::new(&defs);
+            let matcher = Matcher::new(&crate::rules::all_lists());
             let rule = ExpectationSetting::new(&matcher);
             (matcher, rule)
         })

@@ -209,6 +209,11 @@ pub fn entry(id: &str) -> Option<(usize, &'static RuleEntry)> {
         .map(|(i, e)| (i, *e))
 }
 
+/// The phrase lists of every rule, in registry order.
+pub fn all_lists() -> Vec<&'static ListDef> {
+    REGISTRY.iter().flat_map(|e| e.meta.lists.iter()).collect()
+}
+
 /// The enabled rules with their compiled phrase lists.
 pub struct RuleSet {
     pub matcher: Matcher,
@@ -219,8 +224,7 @@ pub struct RuleSet {
 impl RuleSet {
     /// Compiles the phrase lists of every rule and builds the enabled ones.
     pub fn new(settings: &Settings) -> RuleSet {
-        let defs: Vec<&ListDef> = REGISTRY.iter().flat_map(|e| e.meta.lists.iter()).collect();
-        let matcher = Matcher::new(&defs);
+        let matcher = Matcher::new(&all_lists());
         let rules = REGISTRY
             .iter()
             .enumerate()
@@ -273,16 +277,15 @@ macro_rules! rule_doc {
 /// Test support: run one rule on a small chat.
 #[cfg(test)]
 pub(crate) mod testing {
-    use super::{Outcome, RuleEntry, REGISTRY};
+    use super::{Outcome, RuleEntry};
     use crate::analysis::Analysis;
     use crate::config::Settings;
     use crate::model::{Conversation, Message, Role};
-    use crate::phrases::{ListDef, Matcher};
+    use crate::phrases::Matcher;
 
     /// The outcome of `entry`'s rule on a chat of `(role, text)` messages.
     pub fn outcome(entry: &RuleEntry, chat: &[(Role, &str)]) -> Outcome {
-        let defs: Vec<&ListDef> = REGISTRY.iter().flat_map(|e| e.meta.lists.iter()).collect();
-        let matcher = Matcher::new(&defs);
+        let matcher = Matcher::new(&super::all_lists());
         let rule = (entry.build)(&matcher, &Settings::defaults());
         let mut conv = Conversation::new("t");
         for &(role, text) in chat {

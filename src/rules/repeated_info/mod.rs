@@ -1466,6 +1466,18 @@ mod tests {
         words
     }
 
+    /// Text of vocabulary words (by index, modulo its length), each spelled
+    /// by `spell` from its case number and followed by its separator.
+    fn vocabulary_text(parts: &[(usize, u8, &str)], spell: impl Fn(&str, u8) -> String) -> String {
+        let vocabulary = vocabulary();
+        let mut s = String::new();
+        for &(w, case, sep) in parts {
+            s.push_str(&spell(&vocabulary[w % vocabulary.len()], case));
+            s.push_str(sep);
+        }
+        s
+    }
+
     /// Matches of each noun and ask pattern (generated from it, without its
     /// zero-width assertions), in some case and some context.
     #[test]
@@ -1556,17 +1568,11 @@ mod tests {
                 1..12,
             )
         ) {
-            let vocabulary = vocabulary();
-            let mut s = String::new();
-            for (w, case, sep) in parts {
-                let w = &vocabulary[w % vocabulary.len()];
-                match case {
-                    0 => s.push_str(&w.to_uppercase()),
-                    1 => s.push_str(&w.replace('s', "ſ").replace('k', "\u{212A}")),
-                    _ => s.push_str(w),
-                }
-                s.push_str(sep);
-            }
+            let s = vocabulary_text(&parts, |w, case| match case {
+                0 => w.to_uppercase(),
+                1 => w.replace('s', "ſ").replace('k', "\u{212A}"),
+                _ => w.to_string(),
+            });
             for regexes in by_regex_crate() {
                 for (ours, theirs) in regexes {
                     let ours: Vec<_> = ours.iter().flat_map(|r| r.find_iter(&s)).map(|m| m.range()).collect();
@@ -1588,23 +1594,15 @@ mod tests {
                 1..10,
             )
         ) {
-            let vocabulary = vocabulary();
-            let mut s = String::new();
-            for (w, case, sep) in parts {
-                let w = &vocabulary[w % vocabulary.len()];
-                match case {
-                    0 => s.push_str(w),
-                    1 => s.push_str(&w.to_uppercase()),
-                    2 => {
-                        let mut c = w.chars();
-                        s.extend(c.next().map(|c| c.to_ascii_uppercase()));
-                        s.push_str(c.as_str());
-                    }
-                    3 => s.push_str(&w.replace('s', "ſ").replace('k', "\u{212A}")),
-                    _ => s.push_str(w),
+            let s = vocabulary_text(&parts, |w, case| match case {
+                1 => w.to_uppercase(),
+                2 => {
+                    let mut c = w.chars();
+                    c.next().map(|c| c.to_ascii_uppercase()).into_iter().chain(c).collect()
                 }
-                s.push_str(sep);
-            }
+                3 => w.replace('s', "ſ").replace('k', "\u{212A}"),
+                _ => w.to_string(),
+            });
             assert_candidates_cover(&s);
             assert_ends_cover_sentences(&s);
         }
