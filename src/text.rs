@@ -35,6 +35,19 @@ pub fn sentences_into(text: &str, out: &mut Vec<Range<usize>>) {
     push_trimmed(text, start..bytes.len(), out);
 }
 
+/// `text` without leading and trailing white space, as [`str::trim`]
+/// gives it. Most cells and values have none: when both ends are ASCII
+/// bytes other than white space, the text is returned without decoding a
+/// character from either end.
+#[inline]
+pub fn trim(text: &str) -> &str {
+    let solid = |b: &u8| b.is_ascii_graphic();
+    match (text.as_bytes().first(), text.as_bytes().last()) {
+        (Some(first), Some(last)) if solid(first) && solid(last) => text,
+        _ => text.trim(),
+    }
+}
+
 /// Whether `text` holds any of the bytes of `set`, read eight at a time.
 /// The flags of every byte of `set` are merged before the one test per word.
 #[inline]

@@ -9,6 +9,7 @@ use super::csv_rows::{self, Ends, LastRows, Progress, ID_FILTER_BITS};
 use super::error::{Location, RecordError};
 use super::{csv_blocks, Batch};
 use crate::model::{Conversation, Message, Role, Text};
+use crate::text::trim;
 use crate::timestamp;
 use std::collections::HashMap;
 use std::io::Read;
@@ -140,14 +141,14 @@ impl Columns {
     fn get<'r, 'a>(&self, row: &'r impl Row<'a>, field: Field) -> Option<&'r str> {
         self.index(field)
             .and_then(|i| row.get(i))
-            .map(str::trim)
+            .map(trim)
             .filter(|s| !s.is_empty())
     }
 
     /// [`Columns::get`] as text kept in a conversation.
     pub(super) fn text<'a>(&self, row: &impl Row<'a>, field: Field) -> Option<Text<'a>> {
         self.index(field)
-            .and_then(|i| row.text(i, str::trim))
+            .and_then(|i| row.text(i, trim))
             .filter(|s| !s.is_empty())
     }
 }
@@ -156,7 +157,7 @@ impl Columns {
 pub fn role_of(value: &str) -> Option<Role> {
     // Lowered on the stack (this runs for every row): no role name is
     // longer than the buffer, so a longer value is no role.
-    let value = value.trim().as_bytes();
+    let value = trim(value).as_bytes();
     let mut lower = [0u8; 16];
     let lower = lower.get_mut(..value.len())?;
     for (l, b) in lower.iter_mut().zip(value) {
@@ -448,7 +449,7 @@ pub(super) fn add_row<'a>(
     let text_col = cols.index(Field::Text);
     let text = text_col.and_then(|i| row.get(i)).unwrap_or("");
     let event = cols.text(row, Field::Event);
-    if text.trim().is_empty() && role != Role::System && event.is_none() {
+    if trim(text).is_empty() && role != Role::System && event.is_none() {
         return Err(format!("empty text for a {} message", role.as_str()));
     }
     if conv.team.is_none() {

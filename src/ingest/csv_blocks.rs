@@ -60,6 +60,7 @@ impl Block {
             line: None,
         };
         {
+            let whole = Bytes::new(&data);
             let mut cells = Cells::default();
             for unit in units {
                 match unit {
@@ -69,8 +70,8 @@ impl Block {
                         carried: i,
                     } => {
                         let bytes = match i {
-                            Some(i) => carried.get(i).map_or(&[][..], |c| c),
-                            None => &data,
+                            Some(i) => Bytes::new(carried.get(i).map_or(&[][..], |c| c)),
+                            None => whole,
                         };
                         let rows = rows.get(at).unwrap_or_default();
                         match build(bytes, rows, &cols, &source, &mut cells) {
@@ -87,7 +88,7 @@ impl Block {
 
 /// The conversation of `rows`, or why it is skipped: its first bad row.
 fn build<'a>(
-    data: &'a [u8],
+    data: Bytes<'a>,
     rows: &[RowAt],
     cols: &Columns,
     source: &str,
@@ -98,10 +99,7 @@ fn build<'a>(
     for (n, row) in rows.iter().enumerate() {
         let error = |msg: &str| RecordError::new(Location::line(source, row.line), msg);
         // The reader skipped rows that are not UTF-8: this does not fail.
-        let text = data
-            .get(row.range.clone())
-            .and_then(|b| std::str::from_utf8(b).ok())
-            .ok_or_else(|| error(NOT_UTF8))?;
+        let text = data.row(row.range.clone()).ok_or_else(|| error(NOT_UTF8))?;
         cells.split(text);
         if n == 0 {
             conv.id = cols.text(cells, Field::ConversationId).unwrap_or_default();
@@ -111,6 +109,30 @@ fn build<'a>(
         }
     }
     Ok(conv)
+}
+
+/// The bytes that a block's rows are cut from: as text when all of them
+/// are UTF-8 (the usual case, as the reader skips the rows that are not),
+/// so that each row is not checked again; rows start and end next to line
+/// ends, so they are cut on character boundaries.
+#[derive(Clone, Copy)]
+enum Bytes<'a> {
+    Text(&'a str),
+    Raw(&'a [u8]),
+}
+
+impl<'a> Bytes<'a> {
+    fn new(bytes: &'a [u8]) -> Bytes<'a> {
+        std::str::from_utf8(bytes).map_or(Bytes::Raw(bytes), Bytes::Text)
+    }
+
+    /// The row at `range`, if it is UTF-8.
+    fn row(self, range: Range<usize>) -> Option<&'a str> {
+        match self {
+            Bytes::Text(text) => text.get(range),
+            Bytes::Raw(bytes) => bytes.get(range).and_then(|b| std::str::from_utf8(b).ok()),
+        }
+    }
 }
 
 /// The cells of one row, borrowed from its block where they can be.

@@ -31,12 +31,14 @@ static LISTS: [ListDef; 3] = [
     phrase_list!(
         "expectation-setting.not-next-step",
         Agent,
-        "expectation-setting/not-next-step.txt"
+        "expectation-setting/not-next-step.txt",
+        negation: false
     ),
     phrase_list!(
         "expectation-setting.duration-unit",
         Agent,
-        "expectation-setting/duration-unit.txt"
+        "expectation-setting/duration-unit.txt",
+        negation: false
     ),
 ];
 

@@ -20,7 +20,8 @@ pub static ENTRY: RuleEntry = RuleEntry {
 static LISTS: [ListDef; 1] = [phrase_list!(
     "im-shorthand.shorthand",
     Agent,
-    "im-shorthand/shorthand.txt"
+    "im-shorthand/shorthand.txt",
+    negation: false
 )];
 
 struct ImShorthand {

@@ -249,14 +249,21 @@ pub fn finding(message: usize, span: Option<(u32, u32)>, note: impl Into<Note>) 
     }
 }
 
-/// Declares a phrase list file under `rules/`.
+/// Declares a phrase list file under `rules/`. Its hits are marked
+/// negated when a negation word stands before them; with `negation: false`
+/// (for a list whose rule never reads [`Hit::negated`](crate::phrases::Hit))
+/// the scan does not look.
 #[macro_export]
 macro_rules! phrase_list {
     ($name:literal, $scope:ident, $path:literal) => {
+        $crate::phrase_list!($name, $scope, $path, negation: true)
+    };
+    ($name:literal, $scope:ident, $path:literal, negation: $negation:literal) => {
         $crate::phrases::ListDef {
             name: $name,
             scope: $crate::phrases::Scope::$scope,
             source: include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/rules/", $path)),
+            negation: $negation,
         }
     };
 }
@@ -312,5 +319,96 @@ pub(crate) mod testing {
         (char::MIN..=char::MAX)
             .filter(|c| !c.is_ascii() && letters.is_match(c.encode_utf8(&mut buf)))
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::Analysis;
+    use crate::ingest::native::{self, RecordStart};
+    use std::path::Path;
+
+    /// Every line of the demo export and of the rules' fixtures, with where
+    /// it is.
+    fn fixture_lines() -> Vec<(String, String)> {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+        let mut files = vec![root.join("demo/chats.jsonl")];
+        for rule in REGISTRY {
+            for outcome in ["pass", "fail", "na"] {
+                files.push(root.join(format!("rules/{}/{outcome}.jsonl", rule.meta.id)));
+            }
+        }
+        let mut lines = Vec::new();
+        for file in files.iter().filter(|f| f.exists()) {
+            let text = std::fs::read_to_string(file).expect("readable fixture");
+            for (n, line) in text.lines().enumerate().filter(|(_, l)| !l.is_empty()) {
+                lines.push((format!("{}:{}", file.display(), n + 1), line.to_string()));
+            }
+        }
+        lines
+    }
+
+    /// The lists declared with `negation: false` are lists whose negation no
+    /// rule reads: on every fixture, every rule gives the same verdict when
+    /// the scan looks for a negation before the hits of every list.
+    #[test]
+    fn no_rule_reads_the_negation_of_a_list_that_skips_it() {
+        let defs = all_lists();
+        let everywhere: Vec<ListDef> = (defs.iter())
+            .map(|def| ListDef {
+                negation: true,
+                ..**def
+            })
+            .collect();
+        let skipping = Matcher::new(&defs);
+        let everywhere = Matcher::new(&everywhere.iter().collect::<Vec<_>>());
+        let settings = Settings::defaults();
+        let rules = |m: &Matcher| -> Vec<Box<dyn Rule>> {
+            REGISTRY.iter().map(|e| (e.build)(m, &settings)).collect()
+        };
+        let (with_skips, without) = (rules(&skipping), rules(&everywhere));
+        let lines = fixture_lines();
+        assert!(lines.len() > 200, "only {} fixture lines", lines.len());
+        // Negated hits of each list that skips them: there must be some, or
+        // this test would prove nothing about that list.
+        let mut negated: Vec<usize> = vec![0; defs.len()];
+        for (place, line) in &lines {
+            let at = RecordStart { line: 1, column: 1 };
+            let conv = native::parse(line.as_bytes(), place, at).expect("fixtures parse");
+            // The chat as it is, and with "not" before every hit of a list
+            // that skips negation.
+            let mut negative = conv.clone();
+            let b = Analysis::new(&conv, &everywhere);
+            for (i, m) in negative.messages.iter_mut().enumerate() {
+                let mut text = m.text.to_string();
+                for h in b
+                    .hits(i)
+                    .iter()
+                    .rev()
+                    .filter(|h| !defs[usize::from(h.list.0)].negation)
+                {
+                    text.insert_str(h.start as usize, "not ");
+                }
+                m.text = text.into();
+            }
+            for conv in [&conv, &negative] {
+                let (a, b) = (
+                    Analysis::new(conv, &skipping),
+                    Analysis::new(conv, &everywhere),
+                );
+                for i in 0..conv.messages.len() {
+                    for h in b.hits(i).iter().filter(|h| h.negated) {
+                        negated[usize::from(h.list.0)] += 1;
+                    }
+                }
+                for (entry, (x, y)) in REGISTRY.iter().zip(with_skips.iter().zip(&without)) {
+                    assert_eq!(x.check(&a), y.check(&b), "{} on {place}", entry.meta.id);
+                }
+            }
+        }
+        for (def, n) in defs.iter().zip(&negated).filter(|(d, _)| !d.negation) {
+            assert!(*n > 0, "no negated hit of {} to test with", def.name);
+        }
     }
 }

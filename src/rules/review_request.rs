@@ -28,7 +28,8 @@ static LISTS: [ListDef; 4] = [
     phrase_list!(
         "review-request.not",
         Agent,
-        "review-request/not-request.txt"
+        "review-request/not-request.txt",
+        negation: false
     ),
 ];
 

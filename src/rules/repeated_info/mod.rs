@@ -29,17 +29,20 @@ static LISTS: [ListDef; 3] = [
     phrase_list!(
         "repeated-info.ask-trigger",
         Agent,
-        "repeated-info/ask-trigger.txt"
+        "repeated-info/ask-trigger.txt",
+        negation: false
     ),
     phrase_list!(
         "repeated-info.task-done",
         Agent,
-        "repeated-info/task-done.txt"
+        "repeated-info/task-done.txt",
+        negation: false
     ),
     phrase_list!(
         "repeated-info.new-task-cue",
         Customer,
-        "repeated-info/new-task-cue.txt"
+        "repeated-info/new-task-cue.txt",
+        negation: false
     ),
 ];
 
