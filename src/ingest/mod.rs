@@ -413,12 +413,25 @@ impl Salvage {
 }
 
 impl Read for Salvage {
+    /// Reads through the inner reader's `read`, not its buffer: a
+    /// `BufReader` hands a read larger than its buffer (a block of input)
+    /// straight to the file, without copying the bytes through its buffer.
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let got = self.fill_buf()?;
-        let n = got.len().min(buf.len());
-        buf[..n].copy_from_slice(&got[..n]);
-        self.consume(n);
-        Ok(n)
+        if self.failed() {
+            return Ok(0);
+        }
+        loop {
+            match self.inner.read(buf) {
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    if let Ok(mut f) = self.failure.lock() {
+                        *f = Some(io_message(&e));
+                    }
+                    return Ok(0);
+                }
+                Ok(n) => return Ok(n),
+            }
+        }
     }
 }
 
