@@ -549,6 +549,11 @@ mod tests {
         }
 
         #[test]
+        fn trim_is_str_trim(t in "[ \t\n\r\x0b\x0c\x1f\x7f!~a\u{85}\u{a0}\u{2003}\u{3000}é]{0,8}") {
+            proptest::prop_assert_eq!(trim(&t), t.trim());
+        }
+
+        #[test]
         fn flat_ascii_matches_its_definition(t in "([a-c~\x7f\u{1}]{0,9}[ \t\n]{0,2}){0,5}|[ -~é\n\t\r]{0,20}") {
             let b = t.as_bytes();
             let want = b.iter().all(|&c| (0x20..0x80).contains(&c))

@@ -381,14 +381,13 @@ mod tests {
             let mut negative = conv.clone();
             let b = Analysis::new(&conv, &everywhere);
             for (i, m) in negative.messages.iter_mut().enumerate() {
-                let mut text = m.text.to_string();
-                for h in b
-                    .hits(i)
-                    .iter()
-                    .rev()
+                let starts: std::collections::BTreeSet<usize> = (b.hits(i).iter())
                     .filter(|h| !defs[usize::from(h.list.0)].negation)
-                {
-                    text.insert_str(h.start as usize, "not ");
+                    .map(|h| h.start as usize)
+                    .collect();
+                let mut text = m.text.to_string();
+                for &start in starts.iter().rev() {
+                    text.insert_str(start, "not ");
                 }
                 m.text = text.into();
             }
