@@ -39,11 +39,11 @@ fn time(runs: usize, mut f: impl FnMut()) -> f64 {
     )
 }
 
-/// Parses every line into the borrowed model on `threads` threads, with
-/// serde_json alone (the baseline), or with chatlint's parser (its own scan
-/// for the common shape of a record, serde_json for the rest).
-/// Parses every line of `lines` on `threads` threads; the lines are split
-/// beforehand, outside the timing, so that the baseline is the parse alone.
+/// Parses every line of `lines` into the borrowed model on `threads`
+/// threads, with serde_json alone (the baseline), or with chatlint's parser
+/// (its own scan for the common shape of a record, serde_json for the
+/// rest). The lines are split beforehand, outside the timing, so that the
+/// baseline is the parse alone.
 fn parse_only(lines: &[&[u8]], threads: usize, serde_only: bool) -> usize {
     let per = lines.len().div_ceil(threads.max(1));
     let at = RecordStart { line: 1, column: 1 };
@@ -258,52 +258,45 @@ fn main() {
         .unwrap_or(mb);
     let t = time(runs, || assert_eq!(run(&e, &array, 2), chats));
     row("score --format jsonl, JSON array, 2 thr", t, array_mb, 2);
-    if let Some(csv) = csv.as_ref().filter(|p| p.exists()) {
-        let csv_mb = std::fs::metadata(csv)
-            .map(|m| m.len() as f64 / 1e6)
-            .unwrap_or(0.0);
+    let csv = csv.filter(|p| p.exists()).map(|p| {
+        (
+            std::fs::metadata(&p).map_or(0.0, |m| m.len() as f64 / 1e6),
+            p,
+        )
+    });
+    if let Some((csv_mb, csv)) = &csv {
         for threads in [1, 2] {
             let t = time(runs, || assert_eq!(run(&e, csv, threads), chats));
             row(
                 &format!("score --format jsonl, CSV, {threads} thr"),
                 t,
-                csv_mb,
+                *csv_mb,
                 threads,
             );
         }
     }
     // The same work through the binary, start-up included: what
     // `chatlint score --format jsonl -o /dev/null FILE` takes.
-    let mut whole: Vec<(String, Vec<&str>, &Path, f64)> = Vec::new();
-    for threads in ["1", "2"] {
-        let args = vec!["score", "--format", "jsonl", "--threads", threads];
-        whole.push((format!("ndjson, {threads} thr"), args, &ndjson, mb));
+    // (name, command, threads, input, its size in MB)
+    let mut whole: Vec<(&str, &str, usize, &Path, f64)> = vec![
+        ("ndjson", "score --format jsonl", 1, &ndjson, mb),
+        ("ndjson", "score --format jsonl", 2, &ndjson, mb),
+        ("check, ndjson", "check", 2, &ndjson, mb),
+        ("JSON array", "score --format jsonl", 2, &array, array_mb),
+    ];
+    if let Some((csv_mb, csv)) = &csv {
+        whole.push(("CSV", "score --format jsonl", 2, csv, *csv_mb));
     }
-    whole.push((
-        "check, ndjson, 2 thr".into(),
-        vec!["check", "--threads", "2"],
-        &ndjson,
-        mb,
-    ));
-    whole.push((
-        "JSON array, 2 thr".into(),
-        vec!["score", "--format", "jsonl", "--threads", "2"],
-        &array,
-        array_mb,
-    ));
-    let csv_path = csv.as_ref().filter(|p| p.exists());
-    if let Some(csv) = &csv_path {
-        let csv_mb = std::fs::metadata(csv).map_or(0.0, |m| m.len() as f64 / 1e6);
-        whole.push((
-            "CSV, 2 thr".into(),
-            vec!["score", "--format", "jsonl", "--threads", "2"],
-            csv,
-            csv_mb,
-        ));
-    }
-    for (name, args, path, megabytes) in whole {
+    for (name, command, threads, path, megabytes) in whole {
+        let threads_arg = threads.to_string();
+        let mut args: Vec<&str> = command.split(' ').collect();
+        args.extend(["--threads", &threads_arg]);
         let t = time(runs, || whole_process(&args, path));
-        let threads = if name.contains("1 thr") { 1 } else { 2 };
-        row(&format!("chatlint binary: {name}"), t, megabytes, threads);
+        row(
+            &format!("chatlint binary: {name}, {threads} thr"),
+            t,
+            megabytes,
+            threads,
+        );
     }
 }
