@@ -493,9 +493,9 @@ impl Automaton {
         }
     }
 
-    /// Appends the phrases that start at `start` (unsorted, not negated),
-    /// from the transition `step` (not the dead state) taken on the bytes
-    /// before `at`.
+    /// Appends the phrases that start at `start` (unsorted, `negated` set
+    /// for [`finish_group`] to settle), from the transition `step` (not the
+    /// dead state) taken on the bytes before `at`.
     ///
     /// Along a run of links the next link is the next in `links`, so the
     /// address of each load is known before the previous load completes:

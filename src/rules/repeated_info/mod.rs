@@ -255,16 +255,21 @@ struct RepeatedInfo {
 /// [`Literals`] have already picked out.
 type KindRegex = regex_automata::meta::Regex;
 
+/// `patterns` as one alternation, each in its own group.
+fn joined(patterns: &[String]) -> String {
+    patterns
+        .iter()
+        .map(|p| format!("(?:{p})"))
+        .collect::<Vec<_>>()
+        .join("|")
+}
+
 /// The alternation of `patterns`, as a [`KindRegex`].
 fn alternation(patterns: &[String], case_insensitive: bool) -> Option<KindRegex> {
     if patterns.is_empty() {
         return None;
     }
-    let joined = patterns
-        .iter()
-        .map(|p| format!("(?:{p})"))
-        .collect::<Vec<_>>()
-        .join("|");
+    let joined = joined(patterns);
     let regex = KindRegex::builder()
         .configure(KindRegex::config().auto_prefilter(false))
         .syntax(regex_automata::util::syntax::Config::new().case_insensitive(case_insensitive))
@@ -1533,13 +1538,8 @@ mod tests {
         COMPILED.get_or_init(|| {
             let file: KindsFile = toml::from_str(KINDS).unwrap();
             let both = |patterns: &[String], case_insensitive: bool| {
-                let joined = patterns
-                    .iter()
-                    .map(|p| format!("(?:{p})"))
-                    .collect::<Vec<_>>()
-                    .join("|");
                 let crate_regex =
-                    (!patterns.is_empty()).then(|| compile(&joined, case_insensitive));
+                    (!patterns.is_empty()).then(|| compile(&joined(patterns), case_insensitive));
                 (alternation(patterns, case_insensitive), crate_regex)
             };
             file.kind
